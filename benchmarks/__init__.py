@@ -1,0 +1,1 @@
+"""Speed, threshold and reproduction measurements (not run in CI)."""

@@ -1,0 +1,150 @@
+"""Fit a model and record what happened as a small, JSON-serialisable record."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from helpers.budget import Budget, get_budget
+from helpers.progress import EpochProgress, progress
+
+
+@dataclass
+class RunRecord:
+    """What one training run did: per-epoch history, final metrics, cost and settings."""
+
+    name: str
+    history: dict[str, list[float]]
+    train_accuracy: float
+    val_accuracy: float
+    train_loss: float
+    val_loss: float
+    epochs: int
+    batch_size: int
+    train_samples: int
+    wall_time_s: float
+    budget: str
+    seed: int | None
+    params: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict (JSON-serialisable)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RunRecord":
+        return cls(**data)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and the backend so model initialisation and shuffling repeat."""
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+
+
+def compile_for_classification(model, *, learning_rate: float = 1e-3) -> None:
+    """Adam + categorical cross-entropy + accuracy, as in every assignment."""
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+
+
+def _check_xy(x: np.ndarray, y: np.ndarray, model, split: str) -> None:
+    expected = tuple(model.input_shape[1:])
+    if tuple(x.shape[1:]) != expected:
+        hint = " Did you forget to flatten the images (flatten=True)?" if len(expected) == 1 else ""
+        raise ValueError(f"{split} images have shape {x.shape[1:]} but the model expects {expected}.{hint}")
+    n_classes = model.output_shape[-1]
+    if y.ndim != 2 or y.shape[1] != n_classes:
+        raise ValueError(
+            f"{split} labels have shape {y.shape}; the model outputs {n_classes} classes and is trained "
+            f"with categorical cross-entropy, so labels must be one-hot with shape (n, {n_classes}) "
+            f"(load with one_hot=True or use keras.utils.to_categorical)."
+        )
+    if len(x) != len(y):
+        raise ValueError(f"{split}: {len(x)} images but {len(y)} labels")
+    if np.issubdtype(x.dtype, np.number) and x.size and float(np.max(x)) > 50:
+        raise ValueError(f"{split} images reach {float(np.max(x)):.0f}: scale pixels to [0, 1] (divide by 255) first.")
+
+
+def fit(
+    model,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    validation_data: tuple[np.ndarray, np.ndarray],
+    name: str | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    budget: Budget | None = None,
+    seed: int | None = 0,
+    verbose: bool = True,
+) -> RunRecord:
+    """Train ``model`` (compiled for classification if it is not yet) and return a :class:`RunRecord`.
+
+    ``epochs`` and ``batch_size`` default to the active budget (``NNLAB_BUDGET``): MLPs use the
+    budget's MLP batch size, models with image-shaped input the CNN one.
+    """
+    import keras
+
+    budget = budget or get_budget()
+    x_val, y_val = validation_data
+    _check_xy(x_train, y_train, model, "training")
+    _check_xy(x_val, y_val, model, "validation")
+    is_image_model = len(model.input_shape) > 2
+    epochs = epochs or (budget.cifar_epochs if is_image_model else budget.epochs)
+    batch_size = batch_size or (budget.cnn_batch_size if is_image_model else budget.mlp_batch_size)
+    if seed is not None:
+        seed_everything(seed)
+    if not model.compiled:
+        compile_for_classification(model)
+    run_name = name or model.name
+    callbacks: list[keras.callbacks.Callback] = [EpochProgress(run_name, epochs)] if verbose else []
+    start = time.perf_counter()
+    history = model.fit(
+        x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
+        verbose=0, callbacks=callbacks,
+    ).history
+    wall_time = time.perf_counter() - start
+    from helpers.models import parameter_counts
+
+    clean = {key: [float(v) for v in values] for key, values in history.items()}
+    return RunRecord(
+        name=run_name, history=clean,
+        train_accuracy=clean["accuracy"][-1], val_accuracy=clean["val_accuracy"][-1],
+        train_loss=clean["loss"][-1], val_loss=clean["val_loss"][-1],
+        epochs=epochs, batch_size=batch_size, train_samples=int(len(x_train)),
+        wall_time_s=round(wall_time, 3), budget=budget.name, seed=seed,
+        params=parameter_counts(model),
+    )
+
+
+def sweep(values: Sequence[Any], run_one: Callable[[Any], RunRecord], *, label: str = "sweep") -> list[RunRecord]:
+    """Call ``run_one(value)`` for each value (with a progress bar) and return the records in order."""
+    records = []
+    for value in progress(values, desc=label):
+        record = run_one(value)
+        record.extra.setdefault("value", value)
+        records.append(record)
+    return records
+
+
+def save_records(records: Iterable[RunRecord], path: str | Path) -> None:
+    """Write records as a JSON list."""
+    Path(path).write_text(json.dumps([r.to_dict() for r in records], indent=1))
+
+
+def load_records(path: str | Path) -> list[RunRecord]:
+    """Read records written by :func:`save_records`."""
+    return [RunRecord.from_dict(d) for d in json.loads(Path(path).read_text())]

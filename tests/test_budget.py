@@ -1,0 +1,34 @@
+import pytest
+
+from helpers.budget import BUDGETS, get_budget
+
+
+def test_named_budgets_exist_and_full_is_the_assignment():
+    assert set(BUDGETS) == {"full", "grade", "smoke"}
+    full = get_budget("full")
+    assert (full.epochs, full.mnist_train, full.cifar_train) == (20, None, None)
+    assert (full.mlp_batch_size, full.cnn_batch_size) == (128, 64)
+
+
+def test_environment_selects_budget(monkeypatch):
+    monkeypatch.setenv("NNLAB_BUDGET", "grade")
+    assert get_budget().name == "grade"
+    monkeypatch.delenv("NNLAB_BUDGET")
+    assert get_budget().name == "full"
+
+
+def test_unknown_budget_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("NNLAB_BUDGET", "tiny")
+    with pytest.raises(ValueError, match="NNLAB_BUDGET='tiny' is not a known budget"):
+        get_budget()
+
+
+def test_smaller_budgets_are_smaller_and_thresholds_are_meaningful():
+    full, grade, smoke = (get_budget(n) for n in ("full", "grade", "smoke"))
+    assert smoke.mnist_train < grade.mnist_train and smoke.cifar_train < grade.cifar_train
+    for budget in (full, grade, smoke):
+        assert set(budget.thresholds) == {"mnist_mlp_clean", "mnist_mlp_noisy", "mnist_depth_mlp", "cifar_cnn"}
+        # every threshold must be far above chance (10 classes)
+        assert min(budget.thresholds.values()) >= 0.2
+    with pytest.raises(KeyError, match="no threshold named"):
+        full.threshold("nope")

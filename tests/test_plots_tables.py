@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from helpers import plots, tables
+from helpers.training import RunRecord
+
+
+def record(name, val, value=None, epochs=3):
+    history = {"accuracy": list(np.linspace(0.5, 0.9, epochs)), "val_accuracy": list(np.linspace(0.4, val, epochs)),
+               "loss": list(np.linspace(1.0, 0.2, epochs)), "val_loss": list(np.linspace(1.1, 0.4, epochs))}
+    return RunRecord(name=name, history=history, train_accuracy=0.9, val_accuracy=val, train_loss=0.2, val_loss=0.4,
+                     epochs=epochs, batch_size=128, train_samples=100, wall_time_s=1.5, budget="smoke", seed=0,
+                     params={"total": 1234}, extra={} if value is None else {"value": value})
+
+
+def test_image_grid_shows_each_image():
+    clean = np.random.default_rng(0).random((10, 784))
+    fig = plots.image_grid([clean, clean + 1], ["clean", "noisy"], n=5, title="Noise")
+    assert len(fig.axes) == 10 and fig._suptitle.get_text() == "Noise"
+    assert fig.axes[0].get_ylabel() == "clean" and fig.axes[5].get_ylabel() == "noisy"
+    assert np.allclose(fig.axes[5].images[0].get_array(), (clean[0] + 1).reshape(28, 28))
+
+
+def test_training_curves_plot_train_and_validation():
+    fig = plots.training_curves([record("a", 0.8), record("b", 0.7)])
+    acc_ax, loss_ax = fig.axes
+    assert acc_ax.get_xlabel() == "epoch" and acc_ax.get_ylabel() == "accuracy" and loss_ax.get_ylabel() == "loss"
+    assert len(acc_ax.lines) == 4
+    assert np.allclose(acc_ax.lines[1].get_ydata(), record("a", 0.8).history["val_accuracy"])
+
+
+def test_metric_vs_value():
+    records = [record(f"s{s}", v, value=s) for s, v in [(0.1, 0.9), (1.0, 0.7), (4.0, 0.4)]]
+    fig = plots.metric_vs_value(records)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "noise scale" and ax.get_title()
+    assert list(ax.lines[0].get_xdata()) == [0.1, 1.0, 4.0]
+    assert list(ax.lines[1].get_ydata()) == [0.9, 0.7, 0.4]
+
+
+def test_confusion_matrix_and_time_bars():
+    counts = np.arange(100).reshape(10, 10)
+    fig = plots.confusion_matrix(counts, [str(i) for i in range(10)], title="CM")
+    ax = fig.axes[0]
+    assert ax.get_title() == "CM" and ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    assert ax.texts[13].get_text() == "13"
+    fig = plots.time_bars([record("a", 0.5), record("b", 0.6)])
+    assert [p.get_width() for p in fig.axes[0].patches] == [1.5, 1.5]
+
+
+def test_weight_violins_one_per_layer():
+    from helpers import models
+    model = models.mlp((16, 8))
+    fig = plots.weight_violins(model)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["dense_1", "dense_2", "softmax"]
+    assert ax.get_ylabel() == "weight value"
+
+
+def test_image_grid_rejects_mismatched_titles():
+    with pytest.raises(ValueError, match="one title per row"):
+        plots.image_grid([np.zeros((8, 784))], ["a", "b"])
+
+
+def test_comparison_table_rows_come_from_records():
+    records = [record("mlp_256-64", 0.98), record("mlp_512-256-128_bn", 0.97, value=0.5)]
+    table = tables.comparison_table(records, columns=tables.DEFAULT_COLUMNS + (tables.extra_column("scale", "value"),))
+    rows = table.rows
+    assert [r[0] for r in rows] == ["mlp_256-64", "mlp_512-256-128_bn"]
+    assert rows[0][3] == "98.00" and rows[1][-1] == 0.5 and rows[0][-1] == ""
