@@ -70,8 +70,8 @@ BUDGETS: Mapping[str, Budget] = MappingProxyType({
         thresholds=_frozen({
             "mnist_mlp_clean": 0.90,
             "mnist_mlp_noisy": 0.75,
-            "mnist_depth_mlp": 0.85,
-            "cifar_cnn": 0.30,
+            "mnist_depth_mlp": 0.55,
+            "cifar_cnn": 0.33,
         }),
     ),
     "smoke": Budget(
@@ -79,8 +79,8 @@ BUDGETS: Mapping[str, Budget] = MappingProxyType({
         cifar_epochs=2, cifar_train=2000, cifar_test=500,
         thresholds=_frozen({
             "mnist_mlp_clean": 0.80,
-            "mnist_mlp_noisy": 0.55,
-            "mnist_depth_mlp": 0.60,
+            "mnist_mlp_noisy": 0.60,
+            "mnist_depth_mlp": 0.30,
             "cifar_cnn": 0.20,
         }),
     ),

@@ -1,0 +1,64 @@
+"""The nbgrader configuration of the kit: where masters and releases live, limits, feedback."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+
+REPO = Path(__file__).resolve().parents[1]
+SOLUTIONS = REPO / "solutions"
+RELEASES = REPO / "notebooks"
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+
+# Seconds a cell may run: training cells (metadata nnlab.training) get the budget's limit.
+CELL_TIMEOUT_S = 120
+TRAINING_CELL_TIMEOUT_S = {"smoke": 300, "grade": 300, "full": 4 * 3600}
+
+
+def assignments() -> list[str]:
+    """Assignment ids: the folders of ``solutions/``."""
+    return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def cell_timeout(cell) -> int:
+    """Per-cell timeout for nbgrader's Execute preprocessor (``Execute.timeout_func``)."""
+    from helpers.budget import get_budget
+
+    if cell.get("metadata", {}).get("nnlab", {}).get("training"):
+        return TRAINING_CELL_TIMEOUT_S.get(get_budget().name, 4 * 3600)
+    return CELL_TIMEOUT_S
+
+
+def _put_interpreter_tools_on_path() -> None:
+    # nbgrader runs `alembic` from PATH; with `.venv/bin/python` called directly that folder may be missing.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Path = SOLUTIONS,
+                    release: Path = RELEASES) -> Config:
+    """Build the nbgrader Config used by every step (release, autograde, feedback)."""
+    from autograder.preprocessors.strip_tracebacks import StripTestTracebacks
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+    _put_interpreter_tools_on_path()
+    c = Config()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.source_directory = str(source)
+    c.CourseDirectory.release_directory = str(release)
+    c.CourseDirectory.db_url = db_url or f"sqlite:///{root / 'gradebook.db'}"
+    c.ClearSolutions.code_stub = {"python": CODE_STUB}
+    c.Execute.timeout_func = cell_timeout
+    c.Execute.timeout = CELL_TIMEOUT_S
+    c.Execute.allow_errors = True
+    c.Execute.iopub_timeout = 30
+    c.LimitOutput.max_lines = 200
+    c.LimitOutput.max_traceback = 50
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, StripTestTracebacks, CSSHTMLHeaderPreprocessor]
+    c.ClearHiddenTests.enforce_metadata = False
+    return c
