@@ -15,6 +15,33 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from autograder import sandbox
+    from autograder.pipeline import grade_class
+
+    try:
+        results = grade_class(Path(args.submissions), Path(args.out), workers=args.workers,
+                              sandbox_kind=args.sandbox, resume=not args.no_resume)
+    except (FileNotFoundError, sandbox.SandboxUnavailable) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    from autograder.summary import grade_table
+
+    print(grade_table(results))
+    print(f"grades: {Path(args.out) / 'grades.csv'}   feedback: {Path(args.out) / 'feedback'}")
+    return 0
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from autograder import course
+    from autograder.submissions import collect
+
+    notebooks = {a: [p.stem for p in (course.SOLUTIONS / a).glob("*.ipynb")] for a in course.assignments()}
+    for line in collect(Path(args.source), Path(args.dest), notebooks):
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -24,6 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "notebooks"),
                    help="release folder (default: notebooks/)")
     p.set_defaults(run=_release)
+
+    p = sub.add_parser("collect", help="take in submissions: a nested folder, flat LMS downloads, or a zip of either")
+    p.add_argument("source", help="folder or .zip as received")
+    p.add_argument("dest", help="submissions folder to fill: DEST/<student>/<assignment>/<notebook>.ipynb")
+    p.set_defaults(run=_collect)
+
+    p = sub.add_parser("grade", help="autograde SUBMISSIONS_DIR/<student>/<assignment>/<notebook>.ipynb")
+    p.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    p.add_argument("--out", required=True, help="output folder: grades.csv, feedback/, gradebook.db, work/")
+    p.add_argument("--workers", type=int, default=1, help="submissions graded at once (default 1)")
+    p.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "docker", "none"],
+                   help="isolation of student code (auto: bwrap when it works; none is unsafe and warns)")
+    p.add_argument("--no-resume", action="store_true", help="regrade submissions already graded in --out")
+    p.set_defaults(run=_grade)
     return parser
 
 

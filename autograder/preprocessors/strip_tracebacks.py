@@ -1,10 +1,13 @@
 """Remove tracebacks from graded test cells so feedback never shows hidden-test source."""
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 
 class StripTestTracebacks(Preprocessor):
     """Keep only ``ErrorName: message`` of errors raised in graded (test) cells."""
+
+    enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade") and \

@@ -1,0 +1,89 @@
+"""Find student code that tampers with the grading: patched modules, environment, kernel hooks.
+
+Tests run in the student's kernel, so a student could replace ``checks.*``, ``numpy`` functions
+or ``assert`` helpers, or change ``NNLAB_BUDGET``. This scan reads every cell a student can
+edit (after IPython's magic transformation) and lists such code; the grader gives a flagged
+submission no autograded points and says why.
+"""
+
+from __future__ import annotations
+
+import ast
+
+FORBIDDEN_CALLS = {"setattr", "delattr", "exec", "eval", "compile", "__import__", "globals", "get_ipython",
+                   "breakpoint"}
+FORBIDDEN_NAMES = {"builtins", "__builtins__", "sys", "importlib", "ctypes", "inspect", "gc"}
+ENVIRONMENT_CALLS = {"putenv", "unsetenv"}
+
+
+def _imported_aliases(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names |= {a.asname or a.name for a in node.names}
+    return names
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _problems(tree: ast.AST, modules: set[str]) -> list[str]:
+    found = []
+    for node in ast.walk(tree):
+        targets = []
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        for target in targets:
+            if isinstance(target, (ast.Attribute, ast.Subscript)) and _root_name(target) in modules:
+                found.append(f"line {node.lineno}: changes {ast.unparse(target)}")
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name in FORBIDDEN_CALLS or name in ENVIRONMENT_CALLS:
+                found.append(f"line {node.lineno}: calls {name}()")
+            elif isinstance(func, ast.Attribute) and "environ" in ast.unparse(func.value) and \
+                    name in {"update", "setdefault", "pop", "clear", "__setitem__"}:
+                found.append(f"line {node.lineno}: changes the environment ({ast.unparse(func)})")
+        if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
+            found.append(f"line {node.lineno}: uses {node.id}")
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imported = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
+            if any((m or "").split(".")[0] in FORBIDDEN_NAMES for m in imported):
+                found.append(f"line {node.lineno}: imports {', '.join(m for m in imported if m)}")
+    return found
+
+
+def _to_python(source: str) -> str:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
+def scan_notebook(nb) -> list[str]:
+    """Problems found in the cells a student can edit (solution cells and cells without nbgrader metadata)."""
+    sources = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        editable = meta.get("solution", False) or not meta
+        try:
+            tree = ast.parse(_to_python(cell.source))
+        except SyntaxError:
+            continue  # it will fail when run; nothing it defines can patch anything
+        sources[index] = (tree, editable)
+    modules = set().union(*(_imported_aliases(tree) for tree, _ in sources.values())) if sources else set()
+    modules |= {"np", "numpy", "keras", "tf", "os", "helpers", "checks", "data", "noise", "models", "training",
+                "tables", "plots", "get_budget", "BUDGET"}
+    problems = []
+    for index, (tree, editable) in sources.items():
+        if editable:
+            problems += [f"cell {index + 1}, {p}" for p in _problems(tree, modules)]
+    return problems

@@ -1,0 +1,180 @@
+"""Grade a whole class: one sandboxed job per submission, run in parallel, resumable.
+
+Each job has its own nbgrader course folder and SQLite gradebook, so workers never share a
+database; the class gradebook is written afterwards by this process alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+import nbformat
+
+from autograder import course, sandbox
+from autograder.release import generate
+from autograder.submissions import Submission, discover
+
+CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "auto_score", "auto_max_score", "status", "seconds"]
+
+
+def max_scores(assignment: str) -> tuple[float, float]:
+    """(all points, autograded points) of an assignment, read from its master notebooks."""
+    total = auto = 0.0
+    for path in (course.SOLUTIONS / assignment).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade"):
+                total += meta.get("points", 0)
+                auto += meta.get("points", 0) if cell.cell_type == "code" else 0
+    return total, auto
+
+
+def prepare_template(work: Path, assignments: list[str]) -> Path:
+    """A gradebook with every assignment generated, copied into each job."""
+    template = work / "template.db"
+    if not template.exists():
+        staging = work / "template-release"
+        for assignment in assignments:
+            generate(assignment, staging, db_url=f"sqlite:///{work / 'template.tmp.db'}")
+        (work / "template.tmp.db").rename(template)
+        shutil.rmtree(staging, ignore_errors=True)
+    return template
+
+
+def _run_job(job_file: Path, wall_seconds: int) -> dict:
+    job = json.loads(job_file.read_text())
+    result_file = job_file.parent / "result.json"
+    result_file.unlink(missing_ok=True)
+    log = (job_file.parent / "worker.log").open("w")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(job_file)], stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True, env=env)
+    try:
+        process.wait(timeout=wall_seconds)
+        status = None if process.returncode == 0 else f"grader process failed (exit code {process.returncode})"
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        status = f"timed out: grading took longer than {wall_seconds} s"
+    finally:
+        log.close()
+        subprocess.run(["pkill", "-9", "-f", str(job_file.parent / "scratch")], capture_output=True)
+    if status is None and result_file.exists():
+        return json.loads(result_file.read_text())
+    return {"student_id": job["student"], "assignment": job["assignment"], "score": 0.0,
+            "max_score": job["max_score"], "auto_score": 0.0, "auto_max_score": job["auto_max_score"],
+            "tests": [], "problems": [status or "no result"], "flags": [], "status": status or "no result",
+            "seconds": wall_seconds}
+
+
+def grade_class(
+    submissions_dir: Path,
+    out_dir: Path,
+    *,
+    workers: int = 1,
+    sandbox_kind: str = "auto",
+    resume: bool = True,
+    limits: sandbox.Limits | None = None,
+    progress=print,
+) -> list[dict]:
+    """Grade every ``<student>/<assignment>`` folder; writes grades.csv, feedback/ and gradebook.db to ``out_dir``."""
+    os.environ.setdefault("NNLAB_BUDGET", "grade")
+    kind = sandbox.choose(sandbox_kind)
+    limits = limits or sandbox.Limits()
+    assignments = course.assignments()
+    submissions, skipped = discover(submissions_dir, assignments)
+    for line in skipped:
+        progress(line)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = out_dir / "work"
+    work.mkdir(exist_ok=True)
+    template = prepare_template(work, assignments)
+    scores = {a: max_scores(a) for a in assignments}
+    jobs: dict[Submission, Path] = {}
+    results: dict[Submission, dict] = {}
+    for sub in submissions:
+        job_dir = work / "jobs" / sub.key
+        job_dir.mkdir(parents=True, exist_ok=True)
+        done = job_dir / "done.json"
+        if resume and done.exists():
+            results[sub] = json.loads(done.read_text())
+            continue
+        job = {"student": sub.student, "assignment": sub.assignment, "folder": str(sub.folder.resolve()),
+               "work": str(job_dir.resolve()), "template_db": str(template.resolve()), "sandbox": kind,
+               "max_score": scores[sub.assignment][0], "auto_max_score": scores[sub.assignment][1],
+               "limits": limits.__dict__}
+        (job_dir / "job.json").write_text(json.dumps(job, indent=1))
+        jobs[sub] = job_dir / "job.json"
+    if results:
+        progress(f"resuming: {len(results)} submission(s) already graded")
+    n_notebooks = {a: len(list((course.SOLUTIONS / a).glob("*.ipynb"))) for a in assignments}
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(_run_job, f, limits.notebook_wall_seconds * n_notebooks[s.assignment] + 60): s
+                   for s, f in jobs.items()}
+        for i, future in enumerate(as_completed(futures), start=1):
+            sub = futures[future]
+            result = future.result()
+            (jobs[sub].parent / "done.json").write_text(json.dumps(result, indent=1))
+            results[sub] = result
+            progress(f"[{i}/{len(jobs)}] {sub.student}/{sub.assignment}: {result['score']:g}/{result['max_score']:g} "
+                     f"({result['status']}) in {result['seconds']:.0f} s, {time.monotonic() - start:.0f} s elapsed")
+    ordered = [results[s] for s in sorted(results, key=lambda s: (s.student, s.assignment))]
+    write_csv(ordered, out_dir / "grades.csv")
+    copy_feedback(work, out_dir / "feedback")
+    merge_gradebooks(work, template, out_dir / "gradebook.db", ordered)
+    return ordered
+
+
+def write_csv(results: list[dict], path: Path) -> None:
+    """One row per student and assignment."""
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in results:
+            writer.writerow({**row, **{k: round(float(row[k]), 2) for k in CSV_COLUMNS[2:6]}})
+
+
+def copy_feedback(work: Path, target: Path) -> None:
+    """Collect each job's feedback HTML into ``target/<student>/<assignment>/``."""
+    for html in work.glob("jobs/*/course/feedback/*/*/*.html"):
+        student, assignment = html.parts[-3], html.parts[-2]
+        destination = target / student / assignment / html.name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(html, destination)
+
+
+def merge_gradebooks(work: Path, template: Path, class_db: Path, results: list[dict]) -> None:
+    """Copy every job's grades into the class gradebook (this process is its only writer)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not class_db.exists():
+        shutil.copy(template, class_db)
+    with Gradebook(f"sqlite:///{class_db}") as gb:
+        for result in results:
+            job_db = work / "jobs" / f"{result['student_id']}__{result['assignment']}" / "course" / "gradebook.db"
+            gb.update_or_create_student(result["student_id"])
+            gb.update_or_create_submission(result["assignment"], result["student_id"])
+            if not job_db.exists():
+                continue
+            with Gradebook(f"sqlite:///{job_db}") as job_gb:
+                try:
+                    source = job_gb.find_submission(result["assignment"], result["student_id"])
+                except MissingEntry:
+                    continue
+                for notebook in source.notebooks:
+                    for grade in notebook.grades:
+                        target = gb.find_grade(grade.name, notebook.name, result["assignment"], result["student_id"])
+                        withheld = bool(result.get("flags")) and grade.cell_type == "code"
+                        target.auto_score = 0.0 if withheld else grade.auto_score
+                        target.needs_manual_grade = grade.needs_manual_grade
+            gb.db.commit()

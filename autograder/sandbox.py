@@ -1,0 +1,145 @@
+"""Run a student's kernel isolated: no network, read-only system, only its scratch folder writable.
+
+The kernel command of a Jupyter kernelspec is wrapped, so nbgrader itself (which holds the
+gradebook and the hidden tests) stays outside the sandbox while the student's code runs inside.
+Kernel and grader talk over IPC sockets in the scratch folder (there is no shared network).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import helpers
+
+SANDBOXES = ("bwrap", "docker", "none")
+UNPRIVILEGED_UID = 65534  # nobody: so that the process-count limit applies (root is exempt)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one kernel (per notebook); the per-cell limit is nbgrader's Execute timeout."""
+
+    cpu_seconds: int = 900
+    memory_bytes: int = 12 * 2**30  # address space; TensorFlow maps a lot it never touches
+    processes: int = 4096  # threads count too; TensorFlow starts a few hundred
+    file_bytes: int = 256 * 2**20
+    notebook_wall_seconds: int = 900
+
+
+class SandboxUnavailable(RuntimeError):
+    """The requested sandbox cannot run on this machine."""
+
+
+def bwrap_works() -> bool:
+    """True when bubblewrap is installed and can create its namespaces here."""
+    if not shutil.which("bwrap"):
+        return False
+    probe = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+                           capture_output=True, timeout=30)
+    return probe.returncode == 0
+
+
+def choose(kind: str) -> str:
+    """Resolve ``auto`` and check that the requested sandbox can run."""
+    if kind == "auto":
+        return "bwrap" if bwrap_works() else "docker" if shutil.which("docker") else "none"
+    if kind == "bwrap" and not bwrap_works():
+        raise SandboxUnavailable("bubblewrap is not usable here: install the Debian package `bubblewrap` "
+                                 "(apt-get install bubblewrap) or choose --sandbox docker / none")
+    if kind == "docker" and not shutil.which("docker"):
+        raise SandboxUnavailable("docker is not installed; choose --sandbox bwrap or none")
+    if kind == "none":
+        warnings.warn("--sandbox none: student code runs with your permissions, network and files. "
+                      "Use it only for trusted notebooks.", stacklevel=2)
+    return kind
+
+
+def _prlimit(limits: Limits) -> list[str]:
+    return ["prlimit", f"--cpu={limits.cpu_seconds}", f"--as={limits.memory_bytes}",
+            f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}", "--core=0"]
+
+
+def _kernel_env(scratch: Path) -> dict[str, str]:
+    keep = {k: os.environ[k] for k in ("NNLAB_BUDGET", "NNLAB_DATA_DIR", "LANG", "TF_CPP_MIN_LOG_LEVEL")
+            if k in os.environ}
+    return {**keep, "HOME": str(scratch), "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "MPLCONFIGDIR": str(scratch / ".config" / "matplotlib"), "KERAS_HOME": str(scratch / ".keras"),
+            "TMPDIR": str(scratch / "tmp"), "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+
+
+HIDDEN_ROOTS = ("/tmp", "/var/tmp", "/root", "/home", "/work", "/srv", "/mnt", "/opt", "/run")
+
+
+def _bwrap_command(scratch: Path, limits: Limits) -> list[str]:
+    """bwrap arguments: system read-only, home folders, /tmp and /work hidden, only ``scratch`` writable.
+
+    Started as root, the kernel keeps uid 0 but with every capability dropped, so it can read
+    its root-owned connection file yet cannot remount, chown or bypass the read-only binds.
+    """
+    visible = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(helpers.__file__).resolve().parent}
+    data_dir = os.environ.get("NNLAB_DATA_DIR")
+    if data_dir:
+        visible.add(Path(data_dir).resolve())
+    hidden = [h for h in HIDDEN_ROOTS if Path(h).is_dir()]
+    command = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+               "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+               "--die-with-parent", "--new-session"]
+    for root in hidden:
+        command += ["--perms", "0755", "--tmpfs", root]
+    made: set[Path] = set()
+    for path in sorted(visible | {scratch}, key=lambda p: len(p.parts)):
+        for ancestor in reversed(path.parents):
+            if ancestor not in made and any(ancestor.is_relative_to(h) and str(ancestor) != h for h in hidden):
+                command += ["--perms", "0755", "--dir", str(ancestor)]
+                made.add(ancestor)
+        if path != scratch:
+            command += ["--ro-bind", str(path), str(path)]
+    command += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch), "--clearenv"]
+    for key, value in _kernel_env(scratch).items():
+        command += ["--setenv", key, value]
+    if os.geteuid() == 0:
+        command += ["--cap-drop", "ALL"]
+    return command + ["--"] + _prlimit(limits)
+
+
+def kernel_argv(kind: str, scratch: Path, limits: Limits) -> list[str]:
+    """The argv of the sandboxed kernel (``{connection_file}`` is filled in by Jupyter)."""
+    python = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+              "--HistoryManager.hist_file=:memory:"]
+    if kind == "bwrap":
+        return _bwrap_command(scratch, limits) + python
+    if kind == "docker":
+        image = os.environ.get("NNLAB_DOCKER_IMAGE", "nnlab-grader")
+        return ["docker", "run", "--rm", "-i", "--network=none", "--read-only", f"--memory={limits.memory_bytes}",
+                f"--pids-limit={limits.processes}", "--cpus=1", "-v", f"{scratch}:{scratch}", "-w", str(scratch),
+                "--tmpfs", "/tmp", image, "python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    return _prlimit(limits) + python
+
+
+def install_kernelspec(kind: str, scratch: Path, limits: Limits) -> tuple[str, Path]:
+    """Write a kernelspec that starts the sandboxed kernel; returns (kernel name, JUPYTER_PATH folder)."""
+    jupyter_path = scratch.parent / "jupyter"
+    spec_dir = jupyter_path / "kernels" / "nnlab-sandbox"
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {"argv": kernel_argv(kind, scratch, limits), "display_name": f"nnlab sandbox ({kind})",
+            "language": "python", "env": {} if kind != "none" else _kernel_env(scratch)}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+    return "nnlab-sandbox", jupyter_path
+
+
+def prepare_scratch(scratch: Path) -> None:
+    """Create the kernel's only writable folder, owned by the unprivileged sandbox user."""
+    for sub in ("", "tmp", ".config/matplotlib", ".keras"):
+        (scratch / sub).mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        for path in [scratch, *scratch.rglob("*")]:
+            os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+    scratch.chmod(0o777)
