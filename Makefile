@@ -22,7 +22,7 @@ test: $(STAMP)  ## run the whole test suite (exit code 5, "no tests", counts as 
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 demo: $(STAMP)  ## the kit's main job, at a small budget
-	$(BIN)/python -m helpers.demo
+	$(BIN)/python -m autograder demo
 
 release: $(STAMP)  ## regenerate the student notebooks from solutions/
 	$(BIN)/python -m autograder release

@@ -28,7 +28,45 @@ def _grade(args: argparse.Namespace) -> int:
     from autograder.summary import grade_table
 
     print(grade_table(results))
-    print(f"grades: {Path(args.out) / 'grades.csv'}   feedback: {Path(args.out) / 'feedback'}")
+    out = Path(args.out)
+    if results:
+        from autograder.report import write_report
+
+        print(f"report: {write_report(out)}")
+    print(f"grades: {out / 'grades.csv'}   feedback: {out / 'feedback'}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from autograder.report import write_report
+
+    try:
+        print(f"report: {write_report(Path(args.out))}")
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from autograder.pipeline import copy_feedback
+
+    out = Path(args.out)
+    copy_feedback(out / "work", out / "feedback")
+    print(f"feedback: {out / 'feedback'}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from autograder.export import export
+
+    out = Path(args.out)
+    try:
+        n = export(out / "gradebook.db", out / "export.csv")
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"{n} rows -> {out / 'export.csv'}")
     return 0
 
 
@@ -40,6 +78,12 @@ def _collect(args: argparse.Namespace) -> int:
     for line in collect(Path(args.source), Path(args.dest), notebooks):
         print(line)
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from autograder.demo import run_demo
+
+    return run_demo(Path(args.out), workers=args.workers)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="isolation of student code (auto: bwrap when it works; none is unsafe and warns)")
     p.add_argument("--no-resume", action="store_true", help="regrade submissions already graded in --out")
     p.set_defaults(run=_grade)
+
+    for name, run, text in (
+        ("feedback", _feedback, "collect per-student feedback HTML into OUT/feedback/"),
+        ("export", _export, "write OUT/export.csv from the class gradebook (includes manual grades)"),
+        ("report", _report, "write the class report (HTML + PNG figures) into OUT/report/"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--out", required=True, help="the --out folder of `grade`")
+        p.set_defaults(run=run)
+
+    p = sub.add_parser("demo", help="release, make an example class, grade it in the sandbox, report")
+    p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(run=_demo)
     return parser
 
 

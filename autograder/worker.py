@@ -56,28 +56,42 @@ def _test_cell_changes(nb, release) -> list[str]:
     return changes
 
 
-def _outcomes(autograded: Path) -> list[dict]:
-    """Per graded code cell: passed or not, and the error message it printed."""
+def _failure_message(cell) -> str:
+    """What made a test cell fail, as nbgrader judges it: an error, or text written to stderr."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return f"{output.get('ename')}: {output.get('evalue')}"[:500]
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            return f"wrote to stderr: {output.get('text', '')}"[:500]
+    return ""
+
+
+def _outcomes(autograded: Path, grades: list[dict]) -> list[dict]:
+    """Per autograded test: points earned (from the gradebook) and the message the cell printed."""
+    earned = {(g["notebook"], g["name"]): g for g in grades}
     outcomes = []
     for path in sorted(autograded.glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
+        for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-                errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+                grade = earned.get((path.stem, meta["grade_id"]), {})
+                message = _failure_message(cell)
                 outcomes.append({"notebook": path.stem, "test": meta["grade_id"], "points": meta.get("points", 0),
-                                 "passed": not errors,
-                                 "message": f"{errors[0].get('ename')}: {errors[0].get('evalue')}"[:500] if errors else "",
-                                 "timeout": any(o.get("ename") == "CellTimeoutError" for o in errors)})
+                                 "score": grade.get("auto_score") or 0.0,
+                                 "passed": (grade.get("auto_score") or 0.0) >= meta.get("points", 0),
+                                 "message": message, "timeout": message.startswith("CellTimeoutError")})
     return outcomes
 
 
-def _scores(db_url: str, assignment: str, student: str) -> dict:
+def _grades(db_url: str, assignment: str, student: str) -> list[dict]:
     from nbgrader.api import Gradebook
 
     with Gradebook(db_url) as gb:
         submission = gb.find_submission(assignment, student)
-        grades = [g.to_dict() for nb in submission.notebooks for g in nb.grades]
+        return [g.to_dict() for nb in submission.notebooks for g in nb.grades]
+
+
+def _scores(grades: list[dict]) -> dict:
     auto = [g for g in grades if g["cell_type"] == "code"]
     return {"score": sum(g["auto_score"] or 0 for g in grades if g["manual_score"] is None) +
             sum(g["manual_score"] for g in grades if g["manual_score"] is not None),
@@ -139,8 +153,9 @@ def grade(job: dict) -> dict:
             feedback = api.generate_feedback(assignment, student, force=True)
             if not feedback["success"]:
                 problems.append("feedback could not be generated")
-            result["tests"] = _outcomes(root / "autograded" / student / assignment)
-            result.update(_scores(db_url, assignment, student))
+            grades = _grades(db_url, assignment, student)
+            result["tests"] = _outcomes(root / "autograded" / student / assignment, grades)
+            result.update(_scores(grades))
             if any(t["timeout"] for t in result["tests"]):
                 problems.append("cell timeout: " + ", ".join(t["test"] for t in result["tests"] if t["timeout"]))
     if flags:

@@ -21,7 +21,8 @@ DEFAULT_BUDGET = "full"
 class Budget:
     """How much data and how many epochs one notebook run may use.
 
-    ``*_train`` / ``*_test`` are subset sizes (``None`` = all data). ``thresholds`` maps a
+    ``*_train`` / ``*_test`` are subset sizes (``None`` = all data). ``run_optional`` says whether
+    notebooks run their optional exploration cells. ``thresholds`` maps a
     result name (e.g. ``"mnist_mlp_clean"``) to the minimum validation accuracy a correctly
     built and trained model reaches at this budget.
     """
@@ -35,6 +36,7 @@ class Budget:
     cifar_test: int | None
     mlp_batch_size: int = 128
     cnn_batch_size: int = 64
+    run_optional: bool = True  # optional "try it" cells; off under the grader, where only graded work counts
     thresholds: Mapping[str, float] = field(default_factory=dict)
 
     def threshold(self, result: str) -> float:
@@ -50,8 +52,9 @@ def _frozen(values: dict[str, float]) -> Mapping[str, float]:
     return MappingProxyType(dict(values))
 
 
-# Thresholds: lowest accuracy over >= 3 seeds at that budget minus a safety margin,
-# and far above an untrained model (~0.10). Measured with `python -m benchmarks.thresholds`;
+# Thresholds: lowest accuracy over >= 3 seeds at that budget minus a safety margin of
+# 6-13 points (student models differ from the reference one in initialisation and layer
+# style), and far above an untrained model (~0.10). Measured with `python -m benchmarks.thresholds`;
 # the raw numbers are in docs/thresholds.md.
 BUDGETS: Mapping[str, Budget] = MappingProxyType({
     "full": Budget(
@@ -65,13 +68,13 @@ BUDGETS: Mapping[str, Budget] = MappingProxyType({
         }),
     ),
     "grade": Budget(
-        name="grade", epochs=3, mnist_train=6000, mnist_test=2000,
-        cifar_epochs=3, cifar_train=5000, cifar_test=1000,
+        name="grade", epochs=3, mnist_train=4000, mnist_test=1000,
+        cifar_epochs=3, cifar_train=3000, cifar_test=1000, run_optional=False,
         thresholds=_frozen({
-            "mnist_mlp_clean": 0.90,
-            "mnist_mlp_noisy": 0.75,
-            "mnist_depth_mlp": 0.55,
-            "cifar_cnn": 0.33,
+            "mnist_mlp_clean": 0.85,
+            "mnist_mlp_noisy": 0.68,
+            "mnist_depth_mlp": 0.45,
+            "cifar_cnn": 0.27,
         }),
     ),
     "smoke": Budget(

@@ -1,0 +1,211 @@
+"""Example submissions: the complete solution, typical mistakes and hostile code.
+
+Used by ``python -m autograder demo`` and by the test suite (each mutation names the tests it
+must fail, so every autograder test is shown to reject at least one wrong submission).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder import course
+
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A wrong answer: replace the answer cell ``cell`` of ``assignment`` with ``source``."""
+
+    name: str
+    assignment: str
+    cell: str
+    source: str
+    fails: tuple[str, ...]
+
+
+ZERO_LR = 'model.compile(optimizer=keras.optimizers.Adam(0.0), loss="categorical_crossentropy", metrics=["accuracy"])'
+
+MUTATIONS = (
+    Mutation("shared_noise_vector", "a1_noise_mlp", "add_noise", '''
+def add_noise(images, scale, loc=0.0, seed=None):
+    rng = np.random.default_rng(seed)
+    return (images + rng.normal(loc, scale, size=images[1].shape)).astype("float32")
+''', ("test_add_noise",)),
+    Mutation("noise_in_place", "a1_noise_mlp", "add_noise", '''
+def add_noise(images, scale, loc=0.0, seed=None):
+    images += np.random.default_rng(seed).normal(loc, scale, size=images.shape).astype(images.dtype)
+    return images
+''', ("test_add_noise",)),
+    Mutation("noise_on_train_only", "a1_noise_mlp", "apply_noise", '''
+NOISE_SCALE = 0.5
+x_train_noisy = np.clip(add_noise(x_train, NOISE_SCALE, seed=1), 0.0, 1.0)
+x_test_noisy = x_test.copy()
+''', ("test_apply_noise",)),
+    Mutation("wrong_width", "a1_noise_mlp", "build_mlp", '''
+def build_mlp():
+    return keras.Sequential([keras.Input(shape=(784,)), layers.Dense(256, activation="relu"), layers.Dropout(0.2),
+                             layers.Dense(512, activation="relu"), layers.Dropout(0.2),
+                             layers.Dense(10, activation="softmax")])
+''', ("test_build_mlp",)),
+    Mutation("untrained_mlp_typed_accuracy", "a1_noise_mlp", "build_mlp", f'''
+def build_mlp():
+    model = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, activation="relu"), layers.Dropout(0.2),
+                              layers.Dense(512, activation="relu"), layers.Dropout(0.2),
+                              layers.Dense(10, activation="softmax")])
+    {ZERO_LR}
+    return model
+''', ("test_clean_vs_noisy", "test_sweep")),
+    Mutation("typed_in_accuracy", "a1_noise_mlp", "sweep", '''
+SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
+x_train_std, x_test_std = data.standardize(x_train, x_test)
+sweep_records, sweep_models = [], []
+for scale, accuracy in zip(SCALES, [0.98, 0.97, 0.95, 0.89, 0.65]):
+    record = training.RunRecord(name=f"scale {scale}", history={}, train_accuracy=0.99, val_accuracy=accuracy,
+                                train_loss=0.0, val_loss=0.0, epochs=20, batch_size=128, train_samples=60000,
+                                wall_time_s=1.0, budget="full", seed=0, extra={"value": scale})
+    sweep_records.append(record)
+    sweep_models.append(build_mlp())
+record_clean.val_accuracy = 0.984
+''', ("test_sweep", "test_clean_vs_noisy")),
+    Mutation("sweep_missing_scale", "a1_noise_mlp", "sweep", '''
+SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
+x_train_std, x_test_std = data.standardize(x_train, x_test)
+sweep_records, sweep_models = [], []
+for scale in SCALES[:-1]:
+    model = build_mlp()
+    record = training.fit(model, add_noise(x_train_std, scale, seed=1), y_train,
+                          validation_data=(add_noise(x_test_std, scale, seed=2), y_test), name=f"scale {scale}")
+    record.extra["value"] = scale
+    sweep_records.append(record)
+    sweep_models.append(model)
+''', ("test_sweep",)),
+    Mutation("batchnorm_after_dropout", "a2_depth_bn_dropout", "build_mlp", '''
+def build_mlp(widths, batchnorm=False, dropout=0.0):
+    model = keras.Sequential([keras.Input(shape=(784,))])
+    for width in widths:
+        model.add(layers.Dense(width, activation="relu"))
+        if dropout > 0:
+            model.add(layers.Dropout(dropout))
+        if batchnorm:
+            model.add(layers.BatchNormalization())
+    model.add(layers.Dense(10, activation="softmax"))
+    return model
+''', ("test_build_mlp",)),
+    Mutation("table_typed_by_hand", "a2_depth_bn_dropout", "table", '''
+from prettytable import PrettyTable
+results_table = PrettyTable(["hidden layers", "val acc (%)"])
+for r in records[:3]:
+    results_table.add_row([2, f"{100 * r.val_accuracy:.2f}"])
+print(results_table)
+''', ("test_results",)),
+    Mutation("untrained_depth_mlps", "a2_depth_bn_dropout", "build_mlp", f'''
+def build_mlp(widths, batchnorm=False, dropout=0.0):
+    model = keras.Sequential([keras.Input(shape=(784,))])
+    for width in widths:
+        model.add(layers.Dense(width, kernel_initializer="he_normal"))
+        if batchnorm:
+            model.add(layers.BatchNormalization())
+        model.add(layers.Activation("relu"))
+        if dropout > 0:
+            model.add(layers.Dropout(dropout))
+    model.add(layers.Dense(10, activation="softmax"))
+    {ZERO_LR}
+    return model
+''', ("test_results",)),
+    Mutation("missing_extra_block", "a3_cifar_cnn", "build_cnn", '''
+def build_cnn(extra_block=False, batchnorm=False):
+    model = keras.Sequential([keras.Input(shape=(32, 32, 3))])
+    for filters in (32, 64, 128):
+        model.add(layers.Conv2D(filters, 3, padding="same", activation="relu"))
+        if batchnorm:
+            model.add(layers.BatchNormalization())
+        model.add(layers.MaxPooling2D(2))
+    model.add(layers.Flatten())
+    for units in (128, 64):
+        model.add(layers.Dense(units, activation="relu"))
+        if batchnorm:
+            model.add(layers.BatchNormalization())
+    model.add(layers.Dense(10, activation="softmax"))
+    return model
+''', ("test_build_cnn",)),
+    Mutation("untrained_cnns", "a3_cifar_cnn", "build_cnn", f'''
+def build_cnn(extra_block=False, batchnorm=False):
+    model = keras.Sequential([keras.Input(shape=(32, 32, 3))])
+    for filters in (32, 64, 128) + ((256,) if extra_block else ()):
+        model.add(layers.Conv2D(filters, 3, padding="same"))
+        if batchnorm:
+            model.add(layers.BatchNormalization())
+        model.add(layers.Activation("relu"))
+        model.add(layers.MaxPooling2D(2))
+    model.add(layers.Flatten())
+    for units in (128, 64):
+        model.add(layers.Dense(units))
+        if batchnorm:
+            model.add(layers.BatchNormalization())
+        model.add(layers.Activation("relu"))
+    model.add(layers.Dense(10, activation="softmax"))
+    {ZERO_LR}
+    return model
+''', ("test_trained",)),
+    Mutation("confusion_transposed", "a3_cifar_cnn", "confusion", '''
+def confusion_matrix(model, x, y):
+    predicted = np.argmax(model.predict(x, verbose=0), axis=1)
+    counts = np.zeros((10, 10), dtype=int)
+    np.add.at(counts, (predicted, np.argmax(y, axis=1)), 1)
+    return counts
+''', ("test_confusion",)),
+)
+
+# Code that attacks the grader; each is appended to the add_noise answer of a complete solution.
+HOSTILE = {
+    "patches_checks": "checks.check_noise_function = lambda *args, **kwargs: None",
+    "reads_solutions": "print(open('{repo}/solutions/a1_noise_mlp/noise_mlp.ipynb').read()[:100])",
+    "opens_socket": "import socket\nsocket.create_connection(('127.0.0.1', 22), timeout=2)",
+}
+
+
+def notebook_path(assignment: str, solution: bool = True) -> Path:
+    folder = (course.SOLUTIONS if solution else course.RELEASES) / assignment
+    return next(folder.glob("*.ipynb"))
+
+
+def solved(assignment: str) -> nbformat.NotebookNode:
+    """The master notebook as a student would hand it in: solutions filled in, no hidden tests."""
+    nb = nbformat.read(notebook_path(assignment), as_version=4)
+    for cell in nb.cells:
+        cell.source = HIDDEN.sub("", cell.source)
+    return nb
+
+
+def mutate(nb: nbformat.NotebookNode, cell_id: str, source: str) -> nbformat.NotebookNode:
+    """Replace the source of the answer cell ``cell_id``."""
+    cell = next((c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id), None)
+    if cell is None:
+        raise KeyError(f"no cell {cell_id!r}")
+    cell.source = source.strip("\n")
+    return nb
+
+
+def write_submission(root: Path, student: str, assignment: str, nb: nbformat.NotebookNode | str | bytes) -> Path:
+    """Store ``nb`` (a notebook, or raw text/bytes for broken files) as the student's submission."""
+    path = root / student / assignment / notebook_path(assignment).name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(nb, bytes):
+        path.write_bytes(nb)
+    elif isinstance(nb, str):
+        path.write_text(nb)
+    else:
+        nbformat.write(nb, path)
+    return path
+
+
+def add_code(nb: nbformat.NotebookNode, after_cell: str, source: str) -> nbformat.NotebookNode:
+    """Append ``source`` to the answer cell ``after_cell``."""
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == after_cell)
+    cell.source += "\n" + source
+    return nb
