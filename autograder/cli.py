@@ -20,8 +20,10 @@ def _grade(args: argparse.Namespace) -> int:
     from autograder.pipeline import grade_class
 
     try:
+        limits = sandbox.Limits(notebook_wall_seconds=args.notebook_timeout, memory_bytes=args.memory_gb * 2**30)
         results = grade_class(Path(args.submissions), Path(args.out), workers=args.workers,
-                              sandbox_kind=args.sandbox, resume=not args.no_resume)
+                              sandbox_kind=args.sandbox, resume=not args.no_resume, limits=limits,
+                              cell_timeout=args.cell_timeout)
     except (FileNotFoundError, sandbox.SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -108,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "docker", "none"],
                    help="isolation of student code (auto: bwrap when it works; none is unsafe and warns)")
     p.add_argument("--no-resume", action="store_true", help="regrade submissions already graded in --out")
+    p.add_argument("--cell-timeout", type=int, default=None,
+                   help="seconds a non-training cell may run (default 120; training cells get the budget's limit)")
+    p.add_argument("--notebook-timeout", type=int, default=900, help="wall-clock seconds per notebook (default 900)")
+    p.add_argument("--memory-gb", type=int, default=12, help="address-space limit of a kernel in GiB (default 12)")
     p.set_defaults(run=_grade)
 
     for name, run, text in (

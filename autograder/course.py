@@ -23,13 +23,13 @@ def assignments() -> list[str]:
     return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def cell_timeout(cell) -> int:
+def cell_timeout(cell, default: int = CELL_TIMEOUT_S) -> int:
     """Per-cell timeout for nbgrader's Execute preprocessor (``Execute.timeout_func``)."""
     from helpers.budget import get_budget
 
     if cell.get("metadata", {}).get("nnlab", {}).get("training"):
         return TRAINING_CELL_TIMEOUT_S.get(get_budget().name, 4 * 3600)
-    return CELL_TIMEOUT_S
+    return default
 
 
 def _put_interpreter_tools_on_path() -> None:
@@ -61,4 +61,5 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
     c.LimitOutput.max_traceback = 50
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, StripTestTracebacks, CSSHTMLHeaderPreprocessor]
     c.ClearHiddenTests.enforce_metadata = False
+    c.OverwriteCells.add_missing_cells = True  # deleted test cells come back from the master
     return c

@@ -52,7 +52,7 @@ def build_mlp():
                              layers.Dense(512, activation="relu"), layers.Dropout(0.2),
                              layers.Dense(10, activation="softmax")])
 ''', ("test_build_mlp",)),
-    Mutation("untrained_mlp_typed_accuracy", "a1_noise_mlp", "build_mlp", f'''
+    Mutation("untrained_mlp", "a1_noise_mlp", "build_mlp", f'''
 def build_mlp():
     model = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, activation="relu"), layers.Dropout(0.2),
                               layers.Dense(512, activation="relu"), layers.Dropout(0.2),
@@ -70,8 +70,7 @@ for scale, accuracy in zip(SCALES, [0.98, 0.97, 0.95, 0.89, 0.65]):
                                 wall_time_s=1.0, budget="full", seed=0, extra={"value": scale})
     sweep_records.append(record)
     sweep_models.append(build_mlp())
-record_clean.val_accuracy = 0.984
-''', ("test_sweep", "test_clean_vs_noisy")),
+''', ("test_sweep",)),
     Mutation("sweep_missing_scale", "a1_noise_mlp", "sweep", '''
 SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
 x_train_std, x_test_std = data.standardize(x_train, x_test)
@@ -165,7 +164,13 @@ def confusion_matrix(model, x, y):
 HOSTILE = {
     "patches_checks": "checks.check_noise_function = lambda *args, **kwargs: None",
     "reads_solutions": "print(open('{repo}/solutions/a1_noise_mlp/noise_mlp.ipynb').read()[:100])",
-    "opens_socket": "import socket\nsocket.create_connection(('127.0.0.1', 22), timeout=2)",
+    "writes_outside": "open('{repo}/helpers/owned.txt', 'w').write('owned')",
+    "opens_socket": "import socket\nsocket.create_connection(('1.1.1.1', 53), timeout=2)",
+    "loops_forever": "while True:\n    pass",
+    "eats_memory": "hog = np.ones(64 * 2**30, dtype=np.uint8)",
+    "forks": "import os, time\nwhile True:\n    if os.fork() == 0:\n        time.sleep(30)\n        os._exit(0)",
+    "kills_kernel": "import os\nos.kill(os.getpid(), 9)",
+    "prints_megabytes": "print('x' * 20_000_000)",
 }
 
 

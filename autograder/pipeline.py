@@ -84,6 +84,7 @@ def grade_class(
     sandbox_kind: str = "auto",
     resume: bool = True,
     limits: sandbox.Limits | None = None,
+    cell_timeout: int | None = None,
     progress=print,
 ) -> list[dict]:
     """Grade every ``<student>/<assignment>`` folder; writes grades.csv, feedback/ and gradebook.db to ``out_dir``."""
@@ -109,9 +110,9 @@ def grade_class(
             results[sub] = json.loads(done.read_text())
             continue
         job = {"student": sub.student, "assignment": sub.assignment, "folder": str(sub.folder.resolve()),
-               "work": str(job_dir.resolve()), "template_db": str(template.resolve()), "sandbox": kind,
+               "work": str(job_dir.resolve()), "out": str(out_dir.resolve()), "template_db": str(template.resolve()), "sandbox": kind,
                "max_score": scores[sub.assignment][0], "auto_max_score": scores[sub.assignment][1],
-               "limits": limits.__dict__}
+               "limits": limits.__dict__, "cell_timeout": cell_timeout}
         (job_dir / "job.json").write_text(json.dumps(job, indent=1))
         jobs[sub] = job_dir / "job.json"
     if results:

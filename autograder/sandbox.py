@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,7 @@ class Limits:
 
     cpu_seconds: int = 900
     memory_bytes: int = 12 * 2**30  # address space; TensorFlow maps a lot it never touches
-    processes: int = 4096  # threads count too; TensorFlow starts a few hundred
+    processes: int = 1024  # for all sandboxed kernels together (they share the uid); threads count too
     file_bytes: int = 256 * 2**20
     notebook_wall_seconds: int = 900
 
@@ -78,17 +79,17 @@ def _kernel_env(scratch: Path) -> dict[str, str]:
 HIDDEN_ROOTS = ("/tmp", "/var/tmp", "/root", "/home", "/work", "/srv", "/mnt", "/opt", "/run")
 
 
-def _bwrap_command(scratch: Path, limits: Limits) -> list[str]:
+def _bwrap_command(scratch: Path, limits: Limits, hide: tuple[Path, ...] = ()) -> list[str]:
     """bwrap arguments: system read-only, home folders, /tmp and /work hidden, only ``scratch`` writable.
 
-    Started as root, the kernel keeps uid 0 but with every capability dropped, so it can read
-    its root-owned connection file yet cannot remount, chown or bypass the read-only binds.
+    The command ends with ``--``; :func:`kernel_argv` adds the step that drops to ``nobody``.
     """
     visible = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(helpers.__file__).resolve().parent}
     data_dir = os.environ.get("NNLAB_DATA_DIR")
     if data_dir:
         visible.add(Path(data_dir).resolve())
-    hidden = [h for h in HIDDEN_ROOTS if Path(h).is_dir()]
+    hidden = sorted({h for h in HIDDEN_ROOTS if Path(h).is_dir()} | {str(p.resolve()) for p in hide if p.is_dir()},
+                    key=lambda h: len(Path(h).parts))
     command = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
                "--die-with-parent", "--new-session"]
@@ -105,17 +106,29 @@ def _bwrap_command(scratch: Path, limits: Limits) -> list[str]:
     command += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch), "--clearenv"]
     for key, value in _kernel_env(scratch).items():
         command += ["--setenv", key, value]
-    if os.geteuid() == 0:
-        command += ["--cap-drop", "ALL"]
-    return command + ["--"] + _prlimit(limits)
+    return command + ["--"]
 
 
-def kernel_argv(kind: str, scratch: Path, limits: Limits) -> list[str]:
-    """The argv of the sandboxed kernel (``{connection_file}`` is filled in by Jupyter)."""
+def kernel_argv(kind: str, scratch: Path, limits: Limits, hide: tuple[Path, ...] = ()) -> list[str]:
+    """The argv of the sandboxed kernel (``{connection_file}`` is filled in by Jupyter).
+
+    ``hide`` lists folders (the course repository, the grading output, the submissions) whose
+    contents the kernel must not see, wherever they are.
+    """
     python = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
               "--HistoryManager.hist_file=:memory:"]
+    if kind == "bwrap" and os.geteuid() == 0:
+        # Inside the sandbox, still root: hand the (root-only) connection file to nobody, then drop to
+        # nobody for good, so file permissions and the process-count limit apply to student code.
+        own_copy = str(scratch / "runtime" / "kernel-sandboxed.json")
+        drop = " ".join(shlex.quote(a) for a in [
+            "setpriv", f"--reuid={UNPRIVILEGED_UID}", f"--regid={UNPRIVILEGED_UID}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", *_prlimit(limits), *python[:4]])
+        launcher = (f'install -o {UNPRIVILEGED_UID} -g {UNPRIVILEGED_UID} -m 600 "$0" "$1" && '
+                    f'exec {drop} "$1" --HistoryManager.hist_file=:memory:')
+        return _bwrap_command(scratch, limits, hide) + ["/bin/sh", "-c", launcher, "{connection_file}", own_copy]
     if kind == "bwrap":
-        return _bwrap_command(scratch, limits) + python
+        return _bwrap_command(scratch, limits, hide) + _prlimit(limits) + python
     if kind == "docker":
         image = os.environ.get("NNLAB_DOCKER_IMAGE", "nnlab-grader")
         return ["docker", "run", "--rm", "-i", "--network=none", "--read-only", f"--memory={limits.memory_bytes}",
@@ -124,12 +137,12 @@ def kernel_argv(kind: str, scratch: Path, limits: Limits) -> list[str]:
     return _prlimit(limits) + python
 
 
-def install_kernelspec(kind: str, scratch: Path, limits: Limits) -> tuple[str, Path]:
+def install_kernelspec(kind: str, scratch: Path, limits: Limits, hide: tuple[Path, ...] = ()) -> tuple[str, Path]:
     """Write a kernelspec that starts the sandboxed kernel; returns (kernel name, JUPYTER_PATH folder)."""
     jupyter_path = scratch.parent / "jupyter"
     spec_dir = jupyter_path / "kernels" / "nnlab-sandbox"
     spec_dir.mkdir(parents=True, exist_ok=True)
-    spec = {"argv": kernel_argv(kind, scratch, limits), "display_name": f"nnlab sandbox ({kind})",
+    spec = {"argv": kernel_argv(kind, scratch, limits, hide), "display_name": f"nnlab sandbox ({kind})",
             "language": "python", "env": {} if kind != "none" else _kernel_env(scratch)}
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
     return "nnlab-sandbox", jupyter_path
@@ -137,7 +150,7 @@ def install_kernelspec(kind: str, scratch: Path, limits: Limits) -> tuple[str, P
 
 def prepare_scratch(scratch: Path) -> None:
     """Create the kernel's only writable folder, owned by the unprivileged sandbox user."""
-    for sub in ("", "tmp", ".config/matplotlib", ".keras"):
+    for sub in ("", "tmp", "runtime", ".config/matplotlib", ".keras"):
         (scratch / sub).mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         for path in [scratch, *scratch.rglob("*")]:

@@ -9,6 +9,7 @@ The result is written to ``result.json`` beside the job file.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -83,6 +84,22 @@ def _outcomes(autograded: Path, grades: list[dict]) -> list[dict]:
     return outcomes
 
 
+RUNTIME_ERRORS = {"CellTimeoutError": "cell timeout", "MemoryError": "memory limit hit",
+                  "BlockingIOError": "process limit hit", "DeadKernelError": "kernel died"}
+
+
+def _runtime_problems(autograded: Path) -> list[str]:
+    """Cells stopped by a limit (time, memory), named by notebook and cell number."""
+    problems = []
+    for path in sorted(autograded.glob("*.ipynb")):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells, start=1):
+            for output in cell.get("outputs", []):
+                kind = RUNTIME_ERRORS.get(output.get("ename", ""))
+                if output.get("output_type") == "error" and kind:
+                    problems.append(f"{kind} in {path.stem} cell {index}")
+    return problems
+
+
 def _grades(db_url: str, assignment: str, student: str) -> list[dict]:
     from nbgrader.api import Gradebook
 
@@ -130,13 +147,16 @@ def grade(job: dict) -> dict:
         shutil.rmtree(scratch, ignore_errors=True)
         sandbox.prepare_scratch(scratch)
         limits = sandbox.Limits(**job.get("limits", {}))
-        kernel_name, jupyter_path = sandbox.install_kernelspec(job["sandbox"], scratch, limits)
+        hide = (course.REPO, Path(job["out"]), Path(job["folder"]).parents[1])
+        kernel_name, jupyter_path = sandbox.install_kernelspec(job["sandbox"], scratch, limits, hide)
         os.environ["JUPYTER_PATH"] = str(jupyter_path)
         (scratch / "runtime").mkdir(exist_ok=True)
         os.environ["JUPYTER_RUNTIME_DIR"] = str(scratch / "runtime")
         config = course.nbgrader_config(root=root, db_url=db_url)
         config.CourseDirectory.submitted_directory = "submitted"
         config.Execute.kernel_name = kernel_name
+        if job.get("cell_timeout"):
+            config.Execute.timeout_func = functools.partial(course.cell_timeout, default=int(job["cell_timeout"]))
         config.KernelManager.transport = "ipc"  # the sandbox has no network, not even loopback
         config.KernelManager.connection_file = str(scratch / "runtime" / "kernel.json")
         config.KernelManager.ip = str(scratch / "kernel-ipc")
@@ -156,8 +176,7 @@ def grade(job: dict) -> dict:
             grades = _grades(db_url, assignment, student)
             result["tests"] = _outcomes(root / "autograded" / student / assignment, grades)
             result.update(_scores(grades))
-            if any(t["timeout"] for t in result["tests"]):
-                problems.append("cell timeout: " + ", ".join(t["test"] for t in result["tests"] if t["timeout"]))
+            problems += _runtime_problems(root / "autograded" / student / assignment)
     if flags:
         result["score"] -= result["auto_score"]
         result["auto_score"] = 0.0

@@ -1,0 +1,39 @@
+"""Helpers for end-to-end grading tests: run the CLI, read its outputs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, budget: str = "smoke", timeout: int = 1500) -> subprocess.CompletedProcess:
+    """Run ``python -m autograder ARGS`` as an instructor would."""
+    env = {**os.environ, "NNLAB_BUDGET": budget, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def grades(out: Path) -> dict[tuple[str, str], dict]:
+    """Rows of grades.csv keyed by (student, assignment)."""
+    with (out / "grades.csv").open() as handle:
+        return {(r["student_id"], r["assignment"]): r for r in csv.DictReader(handle)}
+
+
+def result(out: Path, student: str, assignment: str) -> dict:
+    """The full result record of one submission (per-test outcomes included)."""
+    return json.loads((out / "work" / "jobs" / f"{student}__{assignment}" / "done.json").read_text())
+
+
+def passed_tests(out: Path, student: str, assignment: str) -> dict[str, bool]:
+    return {t["test"]: t["passed"] for t in result(out, student, assignment)["tests"]}
+
+
+def autograded_notebook_text(out: Path, student: str, assignment: str) -> str:
+    folder = out / "work" / "jobs" / f"{student}__{assignment}" / "course" / "autograded" / student / assignment
+    return "".join(p.read_text() for p in folder.glob("*.ipynb"))

@@ -1,0 +1,187 @@
+"""The grading pipeline end to end through the CLI: bad and hostile submissions, parallel, resume, outputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+
+import nbformat
+import pytest
+
+from autograder import course, examples
+from tests.grading import autograded_notebook_text, grades, passed_tests, result, run_cli
+
+pytestmark = pytest.mark.slow
+A1 = "a1_noise_mlp"
+NOTEBOOK = "noise_mlp.ipynb"
+
+
+def hostile(kind: str) -> nbformat.NotebookNode:
+    code = examples.HOSTILE[kind].format(repo=course.REPO)
+    return examples.add_code(examples.solved(A1), "add_noise", code)
+
+
+@pytest.fixture(scope="module")
+def robustness(tmp_path_factory):
+    root = tmp_path_factory.mktemp("robustness")
+    subs, out = root / "submissions", root / "out"
+    examples.write_submission(subs, "complete", A1, examples.solved(A1))
+    for kind in ("loops_forever", "eats_memory", "forks", "kills_kernel", "opens_socket", "reads_solutions",
+                 "writes_outside", "prints_megabytes", "patches_checks"):
+        examples.write_submission(subs, kind.replace("_", "-"), A1, hostile(kind))
+    examples.write_submission(subs, "not-json", A1, b"\x00\x01 definitely not a notebook")
+    (subs / "no-notebook" / A1).mkdir(parents=True)
+    (subs / "no-notebook" / A1 / "answers.txt").write_text("I forgot the notebook")
+    edited = examples.mutate(examples.solved(A1), "add_noise", next(
+        m for m in examples.MUTATIONS if m.name == "shared_noise_vector").source)
+    examples.mutate(edited, "test_add_noise", "pass  # tests removed")
+    examples.write_submission(subs, "edits-tests", A1, edited)
+    deleted = examples.solved(A1)
+    deleted.cells = [c for c in deleted.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_build_mlp"]
+    examples.write_submission(subs, "deletes-tests", A1, deleted)
+    completed = run_cli("grade", str(subs), "--out", str(out), "--workers", "2", "--cell-timeout", "20",
+                        "--memory-gb", "8")
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return out, completed
+
+
+def status(out, student):
+    return grades(out)[(student, A1)]["status"]
+
+
+def auto(out, student):
+    return float(grades(out)[(student, A1)]["auto_score"])
+
+
+def test_every_student_is_graded(robustness):
+    out, _ = robustness
+    assert len(grades(out)) == 15
+    assert status(out, "complete") == "graded" and auto(out, "complete") == 13
+
+
+def test_infinite_loop_times_out_and_keeps_its_points(robustness):
+    out, _ = robustness
+    assert "cell timeout in noise_mlp cell" in status(out, "loops-forever")
+    assert auto(out, "loops-forever") == 13  # add_noise was defined before the loop
+
+
+def test_memory_hog_hits_the_limit(robustness):
+    out, _ = robustness
+    assert "memory limit hit in noise_mlp cell" in status(out, "eats-memory")
+    assert auto(out, "eats-memory") == 13
+
+
+def test_fork_bomb_hits_the_process_limit(robustness):
+    out, _ = robustness
+    assert "process limit hit in noise_mlp cell" in status(out, "forks")
+
+
+def test_kernel_crash_is_reported(robustness):
+    out, _ = robustness
+    assert "kernel died" in status(out, "kills-kernel") and auto(out, "kills-kernel") == 0
+
+
+def test_sandbox_blocks_network_and_files_from_inside_the_notebook(robustness):
+    out, _ = robustness
+    assert "Network is unreachable" in autograded_notebook_text(out, "opens-socket", A1)
+    text = autograded_notebook_text(out, "reads-solutions", A1)
+    assert "No such file or directory" in text and "BEGIN SOLUTION" not in text
+    assert "Permission denied" in autograded_notebook_text(out, "writes-outside", A1)
+    assert not (course.REPO / "helpers" / "owned.txt").exists()
+
+
+def test_megabytes_of_output_are_limited(robustness):
+    out, _ = robustness
+    assert status(out, "prints-megabytes") == "graded"
+    assert len(autograded_notebook_text(out, "prints-megabytes", A1)) < 2_000_000
+
+
+def test_tampering_is_flagged_and_gets_no_autograded_points(robustness):
+    out, _ = robustness
+    assert status(out, "patches-checks").startswith("flagged")
+    assert auto(out, "patches-checks") == 0
+    assert any("check_noise_function" in f for f in result(out, "patches-checks", A1)["flags"])
+
+
+def test_broken_and_missing_notebooks(robustness):
+    out, _ = robustness
+    assert status(out, "not-json") == f"invalid notebook {NOTEBOOK} (NotJSONError: not a readable notebook)"
+    assert status(out, "no-notebook") == f"missing notebook {NOTEBOOK}"
+    assert float(grades(out)[("no-notebook", A1)]["max_score"]) == 18
+
+
+def test_edited_and_deleted_test_cells_are_restored(robustness):
+    out, _ = robustness
+    assert "test cell test_add_noise edited (restored)" in status(out, "edits-tests")
+    assert passed_tests(out, "edits-tests", A1)["test_add_noise"] is False  # the restored test still catches it
+    assert "test cell test_build_mlp deleted (restored)" in status(out, "deletes-tests")
+    assert "test_build_mlp" in passed_tests(out, "deletes-tests", A1)
+
+
+def test_feedback_has_results_but_no_hidden_tests(robustness):
+    out, _ = robustness
+    pages = list((out / "feedback").glob("*/*/*.html"))
+    assert len(pages) >= 10
+    for page in pages:
+        text = page.read_text()
+        assert "HIDDEN TESTS" not in text and "_recomputed" not in text and "_acc_clean" not in text
+    edited = (out / "feedback" / "edits-tests" / A1 / "noise_mlp.html").read_text()
+    assert "noise is identical for images 0 and 1" in edited
+
+
+def test_gradebook_and_report(robustness):
+    out, completed = robustness
+    assert "[15/15]" in completed.stdout
+    exported = run_cli("export", "--out", str(out))
+    assert exported.returncode == 0 and "15 rows" in exported.stdout
+    assert (out / "export.csv").read_text().count("\n") == 16
+    report = (out / "report" / "index.html").read_text()
+    for figure in ("scores.png", "pass_rates.png", "grading_time.png", "failures.png"):
+        assert (out / "report" / figure).stat().st_size > 5000 and figure in report
+
+
+@pytest.fixture(scope="module")
+def small_class(tmp_path_factory):
+    subs = tmp_path_factory.mktemp("small") / "submissions"
+    examples.write_submission(subs, "s1", A1, examples.solved(A1))
+    shared = next(m for m in examples.MUTATIONS if m.name == "shared_noise_vector")
+    examples.write_submission(subs, "s2", A1, examples.mutate(examples.solved(A1), shared.cell, shared.source))
+    examples.write_submission(subs, "s3", A1, examples.notebook_path(A1, solution=False).read_text())
+    return subs
+
+
+def test_serial_and_parallel_give_identical_grades_and_resume_works(small_class, tmp_path):
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    assert run_cli("grade", str(small_class), "--out", str(serial), "--workers", "1").returncode == 0
+    assert run_cli("grade", str(small_class), "--out", str(parallel), "--workers", "2").returncode == 0
+    strip = lambda rows: {k: {c: v for c, v in r.items() if c != "seconds"} for k, r in rows.items()}  # noqa: E731
+    assert strip(grades(serial)) == strip(grades(parallel))
+    # an interrupted run: one student's finished result is lost; only that one is graded again
+    (parallel / "work" / "jobs" / f"s2__{A1}" / "done.json").unlink()
+    again = run_cli("grade", str(small_class), "--out", str(parallel), "--workers", "2")
+    assert "resuming: 2 submission(s) already graded" in again.stdout and "[1/1] s2/" in again.stdout
+    assert strip(grades(parallel)) == strip(grades(serial))
+
+
+def test_collect_takes_flat_lms_files_and_zips(tmp_path):
+    flat = tmp_path / "lms"
+    flat.mkdir()
+    shutil.copy(examples.notebook_path(A1), flat / f"alice_{NOTEBOOK}")
+    shutil.copy(examples.notebook_path(A1), flat / "readme.ipynb")
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(examples.notebook_path(A1), f"bob/{A1}/{NOTEBOOK}")
+    dest = tmp_path / "submissions"
+    first = run_cli("collect", str(flat), str(dest))
+    second = run_cli("collect", str(archive), str(dest))
+    assert first.returncode == second.returncode == 0
+    assert (dest / "alice" / A1 / NOTEBOOK).is_file() and (dest / "bob" / A1 / NOTEBOOK).is_file()
+    assert "skipped readme.ipynb" in first.stdout
+
+
+def test_cli_reports_unusable_input_clearly(tmp_path):
+    completed = run_cli("grade", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
+    assert completed.returncode == 2 and "is not a folder of submissions" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert run_cli("report", "--out", str(tmp_path / "empty")).returncode == 2
