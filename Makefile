@@ -27,8 +27,12 @@ demo: $(STAMP)  ## the kit's main job, at a small budget
 release: $(STAMP)  ## regenerate the student notebooks from solutions/
 	$(BIN)/python -m autograder release
 
-lab: $(STAMP)  ## JupyterLab on the student notebooks
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+lab: $(STAMP)  ## JupyterLab on the student notebooks, nbgrader extensions on (prints the URL)
+	@echo "JupyterLab: open the URL printed below; the assignments are in notebooks/ (formgrader: Nbgrader menu)"
+	$(BIN)/jupyter lab --no-browser --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
+
+walkthrough: $(STAMP)  ## execute the masters and build the self-study site in site/ (BUDGET=smoke|grade|full)
+	$(BIN)/python -m autograder walkthrough --out site --budget $${BUDGET:-grade}
 
 clean:
 	rm -rf $(VENV) demo-out site

@@ -88,6 +88,13 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.out), workers=args.workers)
 
 
+def _walkthrough(args: argparse.Namespace) -> int:
+    from autograder.walkthrough import build
+
+    print(f"site: {build(Path(args.out), budget=args.budget)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("--out", required=True, help="the --out folder of `grade`")
         p.set_defaults(run=run)
+
+    p = sub.add_parser("walkthrough", help="execute the masters and render the self-study site")
+    p.add_argument("--out", default="site", help="site folder (default: site)")
+    p.add_argument("--budget", default="smoke", choices=["full", "grade", "smoke"], help="training budget")
+    p.set_defaults(run=_walkthrough)
 
     p = sub.add_parser("demo", help="release, make an example class, grade it in the sandbox, report")
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")

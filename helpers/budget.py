@@ -78,7 +78,7 @@ BUDGETS: Mapping[str, Budget] = MappingProxyType({
         }),
     ),
     "smoke": Budget(
-        name="smoke", epochs=2, mnist_train=2000, mnist_test=1000,
+        name="smoke", epochs=3, mnist_train=3000, mnist_test=1000,
         cifar_epochs=2, cifar_train=2000, cifar_test=500,
         thresholds=_frozen({
             "mnist_mlp_clean": 0.80,

@@ -1,0 +1,116 @@
+"""JupyterLab in a real browser (headless Debian Chromium driven by Playwright).
+
+A student opens the released notebook, writes the two noise answers, runs the first cells at
+the smoke budget and sees the image grid; an instructor opens the formgrader and sees the
+assignments. Screenshots are saved to ``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import course
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = course.REPO / "artifacts" / "screenshots"
+TOKEN = "nnlab-browser-test"
+MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\n", re.M)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: apt-get install chromium chromium-driver (.ci/run does this)")
+    port = _free_port()
+    home = tmp_path_factory.mktemp("home")
+    env = {**os.environ, "NNLAB_BUDGET": "smoke", "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / ".jupyter")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={course.REPO}", "--allow-root"],
+        cwd=course.REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        server.kill()
+        pytest.fail("JupyterLab did not start")
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+def _answer(cell_id: str) -> str:
+    master = nbformat.read(course.SOLUTIONS / "a1_noise_mlp" / "noise_mlp.ipynb", as_version=4)
+    cell = next(c for c in master.cells if c.metadata["nbgrader"]["grade_id"] == cell_id)
+    return MARKER.sub("", cell.source)
+
+
+def test_student_runs_first_cells_and_sees_the_image_grid(lab, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{lab}/lab/tree/notebooks/a1_noise_mlp/noise_mlp.ipynb?token={TOKEN}")
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    cells.nth(9).wait_for(timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached", timeout=60_000)
+    for index, cell_id in ((5, "add_noise"), (8, "apply_noise")):  # the student writes the answers
+        cells.nth(index).locator(".cm-content").click()
+        page.keyboard.press("Control+A")
+        page.keyboard.insert_text(_answer(cell_id))
+        page.keyboard.press("Escape")
+    cells.nth(0).click()
+    for _ in range(10):  # run cells 0..9 in order, as Shift+Enter does
+        page.keyboard.press("Shift+Enter")
+    image = cells.nth(9).locator(".jp-OutputArea-output img")
+    image.wait_for(timeout=240_000)
+    page.screenshot(path=str(SHOTS / "student_noise_grid.png"), full_page=False)
+    cells.nth(9).scroll_into_view_if_needed()
+    cells.nth(9).screenshot(path=str(SHOTS / "student_noise_grid_cell.png"))
+    assert image.bounding_box()["width"] > 300
+    assert cells.nth(6).locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    assert "Error" not in cells.nth(6).inner_text()  # the visible noise test passed
+    page.close()
+
+
+def test_formgrader_lists_the_assignments(lab, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{lab}/formgrader/manage_assignments?token={TOKEN}")
+    page.wait_for_selector("text=a1_noise_mlp", timeout=60_000)
+    page.screenshot(path=str(SHOTS / "formgrader.png"))
+    text = page.inner_text("body")
+    for assignment in course.assignments():
+        assert assignment in text
+    page.close()
