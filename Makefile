@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export NNLAB_DATA_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared/datasets))
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup test demo lab release grade bench walkthrough clean
+.PHONY: setup test demo lab release bench reproduce walkthrough clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ lab: $(STAMP)  ## JupyterLab on the student notebooks, nbgrader extensions on (p
 
 walkthrough: $(STAMP)  ## execute the masters and build the self-study site in site/ (BUDGET=smoke|grade|full)
 	$(BIN)/python -m autograder walkthrough --out site --budget $${BUDGET:-grade}
+
+bench: $(STAMP)  ## training and grading benchmarks -> benchmarks/results/bench.{json,md}
+	$(BIN)/python -m benchmarks.bench
+
+reproduce: $(STAMP)  ## every experiment at the full budget -> docs/reproduction.md (~1.5 h, resumable)
+	$(BIN)/python -m benchmarks.reproduce
 
 clean:
 	rm -rf $(VENV) demo-out site

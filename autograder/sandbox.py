@@ -134,7 +134,7 @@ def kernel_argv(kind: str, scratch: Path, limits: Limits, hide: tuple[Path, ...]
         return ["docker", "run", "--rm", "-i", "--network=none", "--read-only", f"--memory={limits.memory_bytes}",
                 f"--pids-limit={limits.processes}", "--cpus=1", "-v", f"{scratch}:{scratch}", "-w", str(scratch),
                 "--tmpfs", "/tmp", image, "python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    return _prlimit(limits) + python
+    return ["/bin/sh", "-c", 'cd "$0" && exec "$@"', str(scratch)] + _prlimit(limits) + python
 
 
 def install_kernelspec(kind: str, scratch: Path, limits: Limits, hide: tuple[Path, ...] = ()) -> tuple[str, Path]:

@@ -159,7 +159,10 @@ def grade(job: dict) -> dict:
             config.Execute.timeout_func = functools.partial(course.cell_timeout, default=int(job["cell_timeout"]))
         config.KernelManager.transport = "ipc"  # the sandbox has no network, not even loopback
         config.KernelManager.connection_file = str(scratch / "runtime" / "kernel.json")
-        config.KernelManager.ip = str(scratch / "kernel-ipc")
+        # zmq IPC socket paths are limited to ~100 characters: use a path relative to the scratch
+        # folder, which is the working directory of both this process and the kernel.
+        os.chdir(scratch)
+        config.KernelManager.ip = "kernel-ipc"
         from nbgrader.apps import NbGraderAPI
 
         api = NbGraderAPI(config=config)

@@ -118,6 +118,7 @@ def fit(
     budget: Budget | None = None,
     seed: int | None = 0,
     verbose: bool = True,
+    callbacks: Sequence = (),
 ) -> RunRecord:
     """Train ``model`` (compiled for classification if it is not yet) and return a :class:`RunRecord`.
 
@@ -138,7 +139,7 @@ def fit(
     if not model.compiled:
         compile_for_classification(model)
     run_name = name or model.name
-    callbacks: list[keras.callbacks.Callback] = [EpochProgress(run_name, epochs)] if verbose else []
+    callbacks = [*callbacks, *([EpochProgress(run_name, epochs)] if verbose else [])]
     start = time.perf_counter()
     history = model.fit(
         x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,

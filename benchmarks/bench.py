@@ -1,0 +1,225 @@
+"""`make bench`: training speed of every curriculum model and grading speed, as JSON and markdown.
+
+    python -m benchmarks.bench                 # training + grading (~15 min on 2 cores)
+    python -m benchmarks.bench --skip-grading  # training only
+
+Training: for each model, (a) plain Keras code written as the reference notebooks write it
+(compile + fit with a per-step progress bar) and (b) the kit's ``helpers.training.fit``, side
+by side in one process, on fixed subsets; median per-epoch time over repeats, samples/s,
+the ratio a/b (speed-up of the kit), and the fraction of this machine's measured float32
+matmul peak that the training reaches. Grading: wall and CPU seconds per notebook and per
+submission at the ``grade`` budget, and throughput with 1 and 2 workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def matmul_peak_gflops(n: int = 2048, repeats: int = 7) -> float:
+    """Median float32 GFLOP/s of an n x n matmul in TensorFlow (the same kernels training uses)."""
+    import tensorflow as tf
+
+    a = tf.random.normal((n, n))
+    b = tf.random.normal((n, n))
+    tf.matmul(a, b).numpy()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        tf.matmul(a, b).numpy()
+        times.append(time.perf_counter() - start)
+    return 2 * n**3 / statistics.median(times) / 1e9
+
+
+def training_flops_per_sample(model) -> float:
+    """About 3x the forward multiply-adds x 2 of Dense and Conv2D layers (forward + backward)."""
+    forward = 0.0
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "Dense":
+            forward += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
+        elif kind == "Conv2D":
+            _, height, width, out_channels = layer.output.shape
+            kh, kw, in_channels, _ = layer.kernel.shape
+            forward += 2 * height * width * out_channels * kh * kw * in_channels
+    return 3 * forward
+
+
+def curriculum_models():
+    from helpers import models
+
+    found = [("mlp 669,706", lambda: models.mlp((512, 512), dropout=0.2), "mnist")]
+    for widths in ((256, 64), (512, 256, 128), (512, 256, 128, 64, 32)):
+        for label, bn, dropout in (("plain", False, 0.0), ("BN", True, 0.0), ("BN+Dropout", True, 0.5)):
+            found.append((f"mlp {'-'.join(map(str, widths))} {label}",
+                          lambda w=widths, b=bn, d=dropout: models.mlp(w, batchnorm=b, dropout=d), "mnist"))
+    found += [("cnn base", models.cnn, "cifar10"), ("cnn extra block", lambda: models.cnn((32, 64, 128, 256)), "cifar10"),
+              ("cnn BN", lambda: models.cnn(batchnorm=True), "cifar10")]
+    return found
+
+
+def _reference_style_epoch_times(build, x, y, xv, yv, batch_size, epochs):
+    import keras
+
+    times = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.start)
+
+    model = build()
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    with contextlib.redirect_stdout(io.StringIO()):
+        model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=(xv, yv), verbose=1, callbacks=[Timer()])
+    return times
+
+
+def _kit_epoch_times(build, x, y, xv, yv, batch_size, epochs):
+    import keras
+
+    from helpers import training
+    from helpers.budget import get_budget
+
+    times = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.start)
+
+    model = build()
+    training.fit(model, x, y, validation_data=(xv, yv), epochs=epochs, batch_size=batch_size, verbose=False,
+                 budget=get_budget("full"), callbacks=[Timer()])
+    return times
+
+
+def bench_training(repeats: int, epochs: int, mnist_size: int, cifar_size: int) -> dict:
+    from helpers import data
+
+    peak = matmul_peak_gflops()
+    sets = {"mnist": data.load("mnist", flatten=True, train_size=mnist_size, test_size=5000),
+            "cifar10": data.load("cifar10", train_size=cifar_size, test_size=2000)}
+    rows = []
+    for name, build, dataset in curriculum_models():
+        ds = sets[dataset]
+        batch = 128 if dataset == "mnist" else 64
+        flops = training_flops_per_sample(build()) * len(ds.train.x)
+        measured = {}
+        for path, runner in (("reference", _reference_style_epoch_times), ("kit", _kit_epoch_times)):
+            per_epoch = []
+            for _ in range(repeats):  # first epoch of each run includes tracing: dropped
+                per_epoch += runner(build, ds.train.x, ds.train.y, ds.test.x, ds.test.y, batch, epochs + 1)[1:]
+            measured[path] = statistics.median(per_epoch)
+        rows.append({"model": name, "samples": len(ds.train.x), "batch_size": batch,
+                     "reference_s_per_epoch": measured["reference"], "kit_s_per_epoch": measured["kit"],
+                     "reference_samples_per_s": len(ds.train.x) / measured["reference"],
+                     "kit_samples_per_s": len(ds.train.x) / measured["kit"],
+                     "speedup": measured["reference"] / measured["kit"],
+                     "kit_fraction_of_peak": flops / measured["kit"] / 1e9 / peak})
+        print(f"{name}: reference {measured['reference']:.2f} s/epoch, kit {measured['kit']:.2f} s/epoch "
+              f"({rows[-1]['speedup']:.2f}x, {100 * rows[-1]['kit_fraction_of_peak']:.0f}% of peak)", flush=True)
+    return {"matmul_peak_gflops": peak, "epochs_per_repeat": epochs, "repeats": repeats, "models": rows}
+
+
+def bench_grading() -> dict:
+    """Grade one complete submission (three notebooks) with 1 worker, then a class of 4 with 1 and 2 workers."""
+    from autograder import course, examples
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for n in range(4):
+            for assignment in course.assignments():
+                examples.write_submission(tmp / "class", f"s{n}", assignment, examples.solved(assignment))
+        shutil.copytree(tmp / "class" / "s0", tmp / "one" / "s0")
+        env = {**os.environ, "NNLAB_BUDGET": "grade", "PYTHONWARNINGS": "ignore"}
+        for label, folder, workers in (("one_submission", "one", 1), ("class_1_worker", "class", 1),
+                                       ("class_2_workers", "class", 2)):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp / folder), "--out",
+                            str(tmp / f"out-{label}"), "--workers", str(workers)], env=env, check=True,
+                           capture_output=True)
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            results = [json.loads(p.read_text()) for p in (tmp / f"out-{label}").glob("work/jobs/*/done.json")]
+            students = len({r["student_id"] for r in results})
+            out[label] = {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+                          "submissions": students, "submissions_per_min": 60 * students / wall,
+                          "per_notebook_s": {r["assignment"]: r["seconds"] for r in results if r["student_id"] == "s0"}}
+            print(f"{label}: {wall:.0f} s wall for {students} submission(s)", flush=True)
+    out["speedup_2_workers"] = out["class_1_worker"]["wall_s"] / out["class_2_workers"]["wall_s"]
+    return out
+
+
+def markdown(report: dict) -> str:
+    lines = ["# Benchmarks", "", f"Generated by `make bench` (`python -m benchmarks.bench`).", ""]
+    if "training" in report:
+        t = report["training"]
+        lines += [f"Measured float32 matmul peak: {t['matmul_peak_gflops']:.0f} GFLOP/s. Medians of {t['repeats']} "
+                  f"runs x {t['epochs_per_repeat']} epochs (first epoch of each run dropped).", "",
+                  "| model | samples | reference s/epoch | kit s/epoch | kit samples/s | speed-up (a/b) | kit % of peak |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in t["models"]:
+            lines.append(f"| {r['model']} | {r['samples']:,} | {r['reference_s_per_epoch']:.2f} | "
+                         f"{r['kit_s_per_epoch']:.2f} | {r['kit_samples_per_s']:,.0f} | {r['speedup']:.2f}x | "
+                         f"{100 * r['kit_fraction_of_peak']:.0f}% |")
+    if "grading" in report:
+        g = report["grading"]
+        one = g["one_submission"]
+        lines += ["", "| grading (`grade` budget) | wall s | CPU s | submissions/min |", "|---|---|---|---|",
+                  f"| one submission (3 notebooks), 1 worker | {one['wall_s']:.0f} | {one['cpu_s']:.0f} | "
+                  f"{one['submissions_per_min']:.2f} |"]
+        for label in ("class_1_worker", "class_2_workers"):
+            row = g[label]
+            lines.append(f"| {row['submissions']} submissions, {label.split('_', 1)[1].replace('_', ' ')} | "
+                         f"{row['wall_s']:.0f} | {row['cpu_s']:.0f} | {row['submissions_per_min']:.2f} |")
+        lines += ["", f"Per notebook (one submission): " + ", ".join(
+            f"{a} {s:.0f} s" for a, s in sorted(one["per_notebook_s"].items())),
+                  f"Speed-up with 2 workers: {g['speedup_2_workers']:.2f}x."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--mnist-size", type=int, default=20000)
+    parser.add_argument("--cifar-size", type=int, default=5000)
+    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--skip-grading", action="store_true")
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(exist_ok=True)
+    report = {}
+    if not args.skip_training:
+        report["training"] = bench_training(args.repeats, args.epochs, args.mnist_size, args.cifar_size)
+    if not args.skip_grading:
+        report["grading"] = bench_grading()
+    (RESULTS / "bench.json").write_text(json.dumps(report, indent=1))
+    (RESULTS / "bench.md").write_text(markdown(report))
+    print(markdown(report))
+
+
+if __name__ == "__main__":
+    main()

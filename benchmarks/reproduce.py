@@ -1,0 +1,191 @@
+"""Run every experiment of the curriculum at the ``full`` budget and write docs/reproduction.md.
+
+    python -m benchmarks.reproduce            # ~1.5 h on 2 CPU cores; resumable
+    python -m benchmarks.reproduce --report   # only rewrite the report from cached runs
+
+Each finished run is cached as JSON in ``benchmarks/results/reproduction/``; a second call
+skips those, so the command can be stopped and started again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from helpers import data, models, noise, plots, training  # noqa: E402
+from helpers.budget import get_budget  # noqa: E402
+
+CACHE = Path(__file__).parent / "results" / "reproduction"
+DOC = Path(__file__).parents[1] / "docs" / "reproduction.md"
+FIGURES = DOC.parent / "figures"
+COMMAND = "python -m benchmarks.reproduce"
+SCALES = (0.1, 0.5, 1.0, 2.0, 4.0)
+DEPTHS = {2: (256, 64), 3: (512, 256, 128), 5: (512, 256, 128, 64, 32)}
+VARIANTS = {"plain": (False, 0.0), "BN": (True, 0.0), "BN + Dropout": (True, 0.5)}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One training run of the curriculum and the reference number it is compared with."""
+
+    key: str
+    group: str
+    label: str
+    reference: float | None  # reference validation accuracy (fraction), None if the reference has none
+    run: Callable[[int], training.RunRecord]
+
+
+def _mnist(transform=None):
+    ds = data.load("mnist", flatten=True)
+    x_train, x_test = ds.train.x, ds.test.x
+    if transform:
+        x_train, x_test = transform(x_train, x_test)
+    return x_train, ds.train.y, x_test, ds.test.y
+
+
+def _fit(build, split, name, seed):
+    x_train, y_train, x_test, y_test = split
+    training.seed_everything(seed)
+    return training.fit(build(), x_train, y_train, validation_data=(x_test, y_test), budget=get_budget("full"),
+                        name=name, seed=seed)
+
+
+def _clipped(scale):
+    return lambda tr, te: (noise.add_gaussian_noise(tr, scale, clip=(0, 1), seed=1),
+                           noise.add_gaussian_noise(te, scale, clip=(0, 1), seed=2))
+
+
+def _standardised(scale):
+    def transform(tr, te):
+        tr, te = data.standardize(tr, te)
+        return noise.add_gaussian_noise(tr, scale, seed=1), noise.add_gaussian_noise(te, scale, seed=2)
+    return transform
+
+
+def experiments() -> list[Experiment]:
+    """All experiments, in report order."""
+    mlnn = lambda: models.mlp((512, 512), dropout=0.2)  # noqa: E731
+    found = [
+        Experiment("a1_clean", "Assignment 1", "MLP 669,706, clean", 0.9840,
+                   lambda seed: _fit(mlnn, _mnist(), "clean", seed)),
+        Experiment("a1_noisy", "Assignment 1", "MLP, noise 0.5 clipped to [0, 1]", 0.9297,
+                   lambda seed: _fit(mlnn, _mnist(_clipped(0.5)), "noise 0.5 clipped", seed)),
+    ]
+    reference_sweep = dict(zip(SCALES, (0.9823, 0.9754, 0.9562, 0.8881, 0.6524)))
+    for scale in SCALES:
+        found.append(Experiment(f"a1_sweep_{scale}", "Assignment 1 sweep (standardised, no clipping)",
+                                f"scale {scale}", reference_sweep[scale],
+                                lambda seed, s=scale: _fit(mlnn, _mnist(_standardised(s)), f"scale {s}", seed)))
+    for scale in SCALES:
+        found.append(Experiment(f"a1_clipped_{scale}", "Assignment 1 sweep (clipped to [0, 1])", f"scale {scale}",
+                                None, lambda seed, s=scale: _fit(mlnn, _mnist(_clipped(s)), f"clipped {s}", seed)))
+    reference_depth = {(2, "plain"): .9808, (3, "plain"): .9801, (5, "plain"): .9823, (2, "BN"): .9767,
+                       (3, "BN"): .9815, (5, "BN"): .9815, (2, "BN + Dropout"): .9795, (3, "BN + Dropout"): .9818,
+                       (5, "BN + Dropout"): .9760}
+    for depth, widths in DEPTHS.items():
+        for variant, (bn, dropout) in VARIANTS.items():
+            build = lambda w=widths, b=bn, d=dropout: models.mlp(w, batchnorm=b, dropout=d, initializer="he_normal")  # noqa: E731
+            found.append(Experiment(f"a2_{depth}_{variant.replace(' + ', '_')}", "Assignment 2",
+                                    f"{depth} hidden, {variant}", reference_depth[(depth, variant)],
+                                    lambda seed, b=build, n=f"{depth} hidden, {variant}": _fit(b, _mnist(), n, seed)))
+
+    def cifar():
+        ds = data.load("cifar10")
+        return ds.train.x, ds.train.y, ds.test.x, ds.test.y
+    for key, label, reference, build in (("a3_base", "CNN 364,426", 0.7231, models.cnn),
+                                         ("a3_extra", "CNN + extra block (528,522)", 0.7336,
+                                          lambda: models.cnn((32, 64, 128, 256))),
+                                         ("a3_bn", "CNN + BatchNorm (366,090)", 0.7419,
+                                          lambda: models.cnn(batchnorm=True))):
+        found.append(Experiment(key, "Assignment 3 (CIFAR-10)", label, reference,
+                                lambda seed, b=build, n=label: _fit(b, cifar(), n, seed)))
+    return found
+
+
+def run_all(seeds: list[int], only: str | None) -> None:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    for experiment in experiments():
+        if only and not experiment.key.startswith(only):
+            continue
+        for seed in seeds:
+            path = CACHE / f"{experiment.key}__seed{seed}.json"
+            if path.exists():
+                continue
+            record = experiment.run(seed)
+            path.write_text(json.dumps(record.to_dict()))
+            print(f"{experiment.key} seed {seed}: val {record.val_accuracy:.4f} in {record.wall_time_s:.0f} s",
+                  flush=True)
+
+
+def _cached(key: str) -> list[training.RunRecord]:
+    return [training.RunRecord.from_dict(json.loads(p.read_text())) for p in sorted(CACHE.glob(f"{key}__seed*.json"))]
+
+
+def write_report() -> None:
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    lines = ["# Reproduction of the reference results", "",
+             f"Generated by `{COMMAND}` (full budget: all data, 20 epochs, batch 128 for MLPs and 64 for CNNs,",
+             "Adam, on a 2-core CPU). Reference numbers are the single runs of ASSIGNMENT_REFERENCE.md;",
+             "expect about ±0.5 pp run-to-run spread on MNIST and ±1.5 pp on CIFAR-10.", ""]
+    group = None
+    for experiment in experiments():
+        runs = _cached(experiment.key)
+        if experiment.group != group:
+            group = experiment.group
+            lines += ["", f"## {group}", "", "| experiment | reference | kit (val, mean ± spread) | difference | "
+                      "train | seeds | time per epoch |", "|---|---|---|---|---|---|---|"]
+        if not runs:
+            lines.append(f"| {experiment.label} | {_pct(experiment.reference)} | not run yet | | | | |")
+            continue
+        accs = [r.val_accuracy for r in runs]
+        mean = sum(accs) / len(accs)
+        spread = (max(accs) - min(accs)) / 2
+        diff = "" if experiment.reference is None else f"{100 * (mean - experiment.reference):+.2f} pp"
+        per_epoch = sum(r.wall_time_s / r.epochs for r in runs) / len(runs)
+        lines.append(f"| {experiment.label} | {_pct(experiment.reference)} | {100 * mean:.2f}% ± {100 * spread:.2f} | "
+                     f"{diff} | {100 * sum(r.train_accuracy for r in runs) / len(runs):.2f}% | {len(runs)} | "
+                     f"{per_epoch:.1f} s |")
+    lines += ["", "## Figures", ""]
+    for name, keys, title in (("sweep", [f"a1_sweep_{s}" for s in SCALES], "Standardised pixels, no clipping"),
+                              ("clipped", [f"a1_clipped_{s}" for s in SCALES], "Pixels in [0, 1], clipped")):
+        records = []
+        for key, scale in zip(keys, SCALES):
+            runs = _cached(key)
+            if runs:
+                runs[0].extra["value"] = scale
+                records.append(runs[0])
+        if records:
+            plots.metric_vs_value(records, title=f"Accuracy vs noise scale: {title}").savefig(FIGURES / f"{name}.png")
+            lines.append(f"![{title}](figures/{name}.png)")
+    cnn = [r for key in ("a3_base", "a3_extra", "a3_bn") for r in _cached(key)[:1]]
+    if cnn:
+        plots.training_curves(cnn, title="CIFAR-10 CNNs at full budget").savefig(FIGURES / "cifar_curves.png")
+        lines.append("![CIFAR-10 curves](figures/cifar_curves.png)")
+    DOC.write_text("\n".join(lines) + "\n")
+    print(f"wrote {DOC}")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.2f}%"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--only", help="run only experiments whose key starts with this (e.g. a1_)")
+    parser.add_argument("--report", action="store_true", help="only rewrite the report from cached runs")
+    args = parser.parse_args(argv)
+    if not args.report:
+        run_all(args.seeds, args.only)
+    write_report()
+
+
+if __name__ == "__main__":
+    main()
