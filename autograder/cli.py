@@ -23,7 +23,7 @@ def _grade(args: argparse.Namespace) -> int:
         limits = sandbox.Limits(notebook_wall_seconds=args.notebook_timeout, memory_bytes=args.memory_gb * 2**30)
         results = grade_class(Path(args.submissions), Path(args.out), workers=args.workers,
                               sandbox_kind=args.sandbox, resume=not args.no_resume, limits=limits,
-                              cell_timeout=args.cell_timeout)
+                              cell_timeout=args.cell_timeout, scheduler=args.scheduler, db_url=args.db)
     except (FileNotFoundError, sandbox.SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -64,7 +64,7 @@ def _export(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     try:
-        n = export(out / "gradebook.db", out / "export.csv")
+        n = export(args.db or f"sqlite:///{(out / 'gradebook.db').resolve()}", out / "export.csv")
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds a non-training cell may run (default 120; training cells get the budget's limit)")
     p.add_argument("--notebook-timeout", type=int, default=900, help="wall-clock seconds per notebook (default 900)")
     p.add_argument("--memory-gb", type=int, default=12, help="address-space limit of a kernel in GiB (default 12)")
+    p.add_argument("--scheduler", help="Dask scheduler address (tcp://HOST:PORT): one task per submission on the "
+                                       "cluster instead of local workers")
+    p.add_argument("--db", help="class gradebook URL, e.g. postgresql://user@host/course (default: SQLite "
+                                "OUT/gradebook.db)")
     p.set_defaults(run=_grade)
 
     for name, run, text in (
@@ -130,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--out", required=True, help="the --out folder of `grade`")
+        if name == "export":
+            p.add_argument("--db", help="class gradebook URL if not the default SQLite OUT/gradebook.db")
         p.set_defaults(run=run)
 
     p = sub.add_parser("walkthrough", help="execute the masters and render the self-study site")

@@ -46,7 +46,8 @@ def _problems(tree: ast.AST, modules: set[str]) -> list[str]:
         if isinstance(node, ast.Call):
             func = node.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            if name in FORBIDDEN_CALLS or name in ENVIRONMENT_CALLS:
+            # builtins called by name (model.compile is fine, compile() is not); os.putenv & co. in any form
+            if (isinstance(func, ast.Name) and name in FORBIDDEN_CALLS) or name in ENVIRONMENT_CALLS:
                 found.append(f"line {node.lineno}: calls {name}()")
             elif isinstance(func, ast.Attribute) and "environ" in ast.unparse(func.value) and \
                     name in {"update", "setdefault", "pop", "clear", "__setitem__"}:

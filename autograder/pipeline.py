@@ -50,14 +50,26 @@ def prepare_template(work: Path, assignments: list[str]) -> Path:
     return template
 
 
-def _run_job(job_file: Path, wall_seconds: int) -> dict:
+def _die_with_parent() -> None:
+    """In the child: get SIGKILL when the grader that started it dies (Linux), and start a new session."""
+    os.setsid()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def run_job(job_file: Path, wall_seconds: int) -> dict:
+    """Grade one prepared job in its own process, killing it after ``wall_seconds``."""
     job = json.loads(job_file.read_text())
     result_file = job_file.parent / "result.json"
     result_file.unlink(missing_ok=True)
     log = (job_file.parent / "worker.log").open("w")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(job_file)], stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True, env=env)
+                               stderr=subprocess.STDOUT, preexec_fn=_die_with_parent, env=env)
     try:
         process.wait(timeout=wall_seconds)
         status = None if process.returncode == 0 else f"grader process failed (exit code {process.returncode})"
@@ -85,11 +97,22 @@ def grade_class(
     resume: bool = True,
     limits: sandbox.Limits | None = None,
     cell_timeout: int | None = None,
+    scheduler: str | None = None,
+    db_url: str | None = None,
     progress=print,
 ) -> list[dict]:
-    """Grade every ``<student>/<assignment>`` folder; writes grades.csv, feedback/ and gradebook.db to ``out_dir``."""
+    """Grade every ``<student>/<assignment>`` folder; writes grades.csv, feedback/ and the gradebook to ``out_dir``.
+
+    ``scheduler`` (``tcp://host:port``) sends one task per submission to a Dask cluster instead of
+    local worker processes; ``db_url`` is the class gradebook (default: SQLite ``out_dir/gradebook.db``).
+    """
     os.environ.setdefault("NNLAB_BUDGET", "grade")
     kind = sandbox.choose(sandbox_kind)
+    mirror = os.environ.get("NNLAB_DATA_DIR")
+    if not mirror or not Path(mirror).is_dir():
+        raise sandbox.SandboxUnavailable(
+            "NNLAB_DATA_DIR must name the dataset mirror (a folder with mnist.npz and cifar10.npz): graded "
+            "notebooks have no network, so they cannot download datasets")
     limits = limits or sandbox.Limits()
     assignments = course.assignments()
     submissions, skipped = discover(submissions_dir, assignments)
@@ -118,22 +141,32 @@ def grade_class(
     if results:
         progress(f"resuming: {len(results)} submission(s) already graded")
     n_notebooks = {a: len(list((course.SOLUTIONS / a).glob("*.ipynb"))) for a in assignments}
+    wall = {s: limits.notebook_wall_seconds * n_notebooks[s.assignment] + 60 for s in jobs}
     start = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(_run_job, f, limits.notebook_wall_seconds * n_notebooks[s.assignment] + 60): s
-                   for s, f in jobs.items()}
-        for i, future in enumerate(as_completed(futures), start=1):
-            sub = futures[future]
-            result = future.result()
-            (jobs[sub].parent / "done.json").write_text(json.dumps(result, indent=1))
-            results[sub] = result
-            progress(f"[{i}/{len(jobs)}] {sub.student}/{sub.assignment}: {result['score']:g}/{result['max_score']:g} "
-                     f"({result['status']}) in {result['seconds']:.0f} s, {time.monotonic() - start:.0f} s elapsed")
+    if scheduler:
+        from autograder.cluster import run_on_cluster
+
+        finished = run_on_cluster(jobs, wall, scheduler)
+    else:
+        finished = _run_locally(jobs, wall, workers)
+    for i, (sub, result) in enumerate(finished, start=1):
+        (jobs[sub].parent / "done.json").write_text(json.dumps(result, indent=1))
+        results[sub] = result
+        progress(f"[{i}/{len(jobs)}] {sub.student}/{sub.assignment}: {result['score']:g}/{result['max_score']:g} "
+                 f"({result['status']}) in {result['seconds']:.0f} s, {time.monotonic() - start:.0f} s elapsed")
     ordered = [results[s] for s in sorted(results, key=lambda s: (s.student, s.assignment))]
     write_csv(ordered, out_dir / "grades.csv")
     copy_feedback(work, out_dir / "feedback")
-    merge_gradebooks(work, template, out_dir / "gradebook.db", ordered)
+    merge_gradebooks(db_url or f"sqlite:///{(out_dir / 'gradebook.db').resolve()}", assignments, ordered, work)
     return ordered
+
+
+def _run_locally(jobs: dict[Submission, Path], wall: dict[Submission, int], workers: int):
+    """Yield (submission, result) as local worker processes finish."""
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(run_job, f, wall[s]): s for s, f in jobs.items()}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
 
 
 def write_csv(results: list[dict], path: Path) -> None:
@@ -154,28 +187,51 @@ def copy_feedback(work: Path, target: Path) -> None:
         shutil.copy(html, destination)
 
 
-def merge_gradebooks(work: Path, template: Path, class_db: Path, results: list[dict]) -> None:
-    """Copy every job's grades into the class gradebook (this process is its only writer)."""
+def ensure_assignments(db_url: str, assignments: list[str], work: Path) -> None:
+    """Create the assignments (notebooks, cells, points) in the class gradebook if it lacks them."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    if not class_db.exists():
-        shutil.copy(template, class_db)
-    with Gradebook(f"sqlite:///{class_db}") as gb:
-        for result in results:
-            job_db = work / "jobs" / f"{result['student_id']}__{result['assignment']}" / "course" / "gradebook.db"
-            gb.update_or_create_student(result["student_id"])
-            gb.update_or_create_submission(result["assignment"], result["student_id"])
-            if not job_db.exists():
+    for assignment in assignments:
+        with Gradebook(db_url) as gb:
+            try:
+                gb.find_assignment(assignment)
                 continue
-            with Gradebook(f"sqlite:///{job_db}") as job_gb:
-                try:
-                    source = job_gb.find_submission(result["assignment"], result["student_id"])
-                except MissingEntry:
-                    continue
-                for notebook in source.notebooks:
-                    for grade in notebook.grades:
-                        target = gb.find_grade(grade.name, notebook.name, result["assignment"], result["student_id"])
-                        withheld = bool(result.get("flags")) and grade.cell_type == "code"
-                        target.auto_score = 0.0 if withheld else grade.auto_score
-                        target.needs_manual_grade = grade.needs_manual_grade
-            gb.db.commit()
+            except MissingEntry:
+                pass
+        generate(assignment, work / "class-release", db_url=db_url)
+
+
+def merge_gradebooks(db_url: str, assignments: list[str], results: list[dict], work: Path,
+                     attempts: int = 5) -> None:
+    """Write every result's grades into the class gradebook.
+
+    Grading processes never touch it: this process is its only writer here. Several graders may
+    share a server gradebook, so each submission is written in its own transaction and retried
+    if another grader created the same rows at the same moment.
+    """
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    ensure_assignments(db_url, assignments, work)
+    for result in results:
+        for attempt in range(attempts):
+            try:
+                with Gradebook(db_url) as gb:
+                    _write_result(gb, result)
+                break
+            except (IntegrityError, OperationalError):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+
+def _write_result(gb, result: dict) -> None:
+    student, assignment = result["student_id"], result["assignment"]
+    gb.update_or_create_student(student)
+    gb.update_or_create_submission(assignment, student)
+    withheld = bool(result.get("flags"))
+    for grade in result.get("grades", []):
+        target = gb.find_grade(grade["name"], grade["notebook"], assignment, student)
+        target.auto_score = 0.0 if withheld and grade["cell_type"] == "code" else grade["auto_score"]
+        target.needs_manual_grade = grade["needs_manual_grade"]
+    gb.db.commit()

@@ -79,7 +79,8 @@ def _kernel_env(scratch: Path) -> dict[str, str]:
 HIDDEN_ROOTS = ("/tmp", "/var/tmp", "/root", "/home", "/work", "/srv", "/mnt", "/opt", "/run")
 
 
-def _bwrap_command(scratch: Path, limits: Limits, hide: tuple[Path, ...] = ()) -> list[str]:
+def _bwrap_command(scratch: Path, limits: Limits, hide: tuple[Path, ...] = (),
+                   ipc_dir: Path | None = None) -> list[str]:
     """bwrap arguments: system read-only, home folders, /tmp and /work hidden, only ``scratch`` writable.
 
     The command ends with ``--``; :func:`kernel_argv` adds the step that drops to ``nobody``.
@@ -95,25 +96,26 @@ def _bwrap_command(scratch: Path, limits: Limits, hide: tuple[Path, ...] = ()) -
                "--die-with-parent", "--new-session"]
     for root in hidden:
         command += ["--perms", "0755", "--tmpfs", root]
+    writable = {scratch} | ({ipc_dir} if ipc_dir else set())
     made: set[Path] = set()
-    for path in sorted(visible | {scratch}, key=lambda p: len(p.parts)):
+    for path in sorted(visible | writable, key=lambda p: len(p.parts)):
         for ancestor in reversed(path.parents):
             if ancestor not in made and any(ancestor.is_relative_to(h) and str(ancestor) != h for h in hidden):
                 command += ["--perms", "0755", "--dir", str(ancestor)]
                 made.add(ancestor)
-        if path != scratch:
-            command += ["--ro-bind", str(path), str(path)]
-    command += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch), "--clearenv"]
+        command += ["--bind" if path in writable else "--ro-bind", str(path), str(path)]
+    command += ["--chdir", str(scratch), "--clearenv"]
     for key, value in _kernel_env(scratch).items():
         command += ["--setenv", key, value]
     return command + ["--"]
 
 
-def kernel_argv(kind: str, scratch: Path, limits: Limits, hide: tuple[Path, ...] = ()) -> list[str]:
+def kernel_argv(kind: str, scratch: Path, limits: Limits, hide: tuple[Path, ...] = (),
+                ipc_dir: Path | None = None) -> list[str]:
     """The argv of the sandboxed kernel (``{connection_file}`` is filled in by Jupyter).
 
     ``hide`` lists folders (the course repository, the grading output, the submissions) whose
-    contents the kernel must not see, wherever they are.
+    contents the kernel must not see, wherever they are; ``ipc_dir`` holds the kernel's sockets.
     """
     python = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
               "--HistoryManager.hist_file=:memory:"]
@@ -126,9 +128,9 @@ def kernel_argv(kind: str, scratch: Path, limits: Limits, hide: tuple[Path, ...]
             "--inh-caps=-all", "--bounding-set=-all", *_prlimit(limits), *python[:4]])
         launcher = (f'install -o {UNPRIVILEGED_UID} -g {UNPRIVILEGED_UID} -m 600 "$0" "$1" && '
                     f'exec {drop} "$1" --HistoryManager.hist_file=:memory:')
-        return _bwrap_command(scratch, limits, hide) + ["/bin/sh", "-c", launcher, "{connection_file}", own_copy]
+        return _bwrap_command(scratch, limits, hide, ipc_dir) + ["/bin/sh", "-c", launcher, "{connection_file}", own_copy]
     if kind == "bwrap":
-        return _bwrap_command(scratch, limits, hide) + _prlimit(limits) + python
+        return _bwrap_command(scratch, limits, hide, ipc_dir) + _prlimit(limits) + python
     if kind == "docker":
         image = os.environ.get("NNLAB_DOCKER_IMAGE", "nnlab-grader")
         return ["docker", "run", "--rm", "-i", "--network=none", "--read-only", f"--memory={limits.memory_bytes}",
@@ -137,20 +139,22 @@ def kernel_argv(kind: str, scratch: Path, limits: Limits, hide: tuple[Path, ...]
     return ["/bin/sh", "-c", 'cd "$0" && exec "$@"', str(scratch)] + _prlimit(limits) + python
 
 
-def install_kernelspec(kind: str, scratch: Path, limits: Limits, hide: tuple[Path, ...] = ()) -> tuple[str, Path]:
+def install_kernelspec(kind: str, scratch: Path, limits: Limits, hide: tuple[Path, ...] = (),
+                       ipc_dir: Path | None = None) -> tuple[str, Path]:
     """Write a kernelspec that starts the sandboxed kernel; returns (kernel name, JUPYTER_PATH folder)."""
     jupyter_path = scratch.parent / "jupyter"
     spec_dir = jupyter_path / "kernels" / "nnlab-sandbox"
     spec_dir.mkdir(parents=True, exist_ok=True)
-    spec = {"argv": kernel_argv(kind, scratch, limits, hide), "display_name": f"nnlab sandbox ({kind})",
+    spec = {"argv": kernel_argv(kind, scratch, limits, hide, ipc_dir), "display_name": f"nnlab sandbox ({kind})",
             "language": "python", "env": {} if kind != "none" else _kernel_env(scratch)}
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
     return "nnlab-sandbox", jupyter_path
 
 
-def prepare_scratch(scratch: Path) -> None:
-    """Create the kernel's only writable folder, owned by the unprivileged sandbox user."""
-    for sub in ("", "tmp", "runtime", ".config/matplotlib", ".keras"):
+def prepare_scratch(scratch: Path, subfolders: tuple[str, ...] = ("tmp", "runtime", ".config/matplotlib", ".keras"),
+                    ) -> None:
+    """Create a folder the sandboxed kernel may write (its scratch, or its socket folder), owned by ``nobody``."""
+    for sub in ("", *subfolders):
         (scratch / sub).mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         for path in [scratch, *scratch.rglob("*")]:

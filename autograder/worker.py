@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -148,7 +149,10 @@ def grade(job: dict) -> dict:
         sandbox.prepare_scratch(scratch)
         limits = sandbox.Limits(**job.get("limits", {}))
         hide = (course.REPO, Path(job["out"]), Path(job["folder"]).parents[1])
-        kernel_name, jupyter_path = sandbox.install_kernelspec(job["sandbox"], scratch, limits, hide)
+        # zmq IPC socket paths must stay under ~100 characters: a short folder of their own, shared with the kernel
+        ipc_dir = Path(tempfile.mkdtemp(prefix="nnlab-ipc-", dir="/tmp"))
+        sandbox.prepare_scratch(ipc_dir, subfolders=())
+        kernel_name, jupyter_path = sandbox.install_kernelspec(job["sandbox"], scratch, limits, hide, ipc_dir)
         os.environ["JUPYTER_PATH"] = str(jupyter_path)
         (scratch / "runtime").mkdir(exist_ok=True)
         os.environ["JUPYTER_RUNTIME_DIR"] = str(scratch / "runtime")
@@ -159,10 +163,7 @@ def grade(job: dict) -> dict:
             config.Execute.timeout_func = functools.partial(course.cell_timeout, default=int(job["cell_timeout"]))
         config.KernelManager.transport = "ipc"  # the sandbox has no network, not even loopback
         config.KernelManager.connection_file = str(scratch / "runtime" / "kernel.json")
-        # zmq IPC socket paths are limited to ~100 characters: use a path relative to the scratch
-        # folder, which is the working directory of both this process and the kernel.
-        os.chdir(scratch)
-        config.KernelManager.ip = "kernel-ipc"
+        config.KernelManager.ip = str(ipc_dir / "kernel")
         from nbgrader.apps import NbGraderAPI
 
         api = NbGraderAPI(config=config)
@@ -177,9 +178,12 @@ def grade(job: dict) -> dict:
             if not feedback["success"]:
                 problems.append("feedback could not be generated")
             grades = _grades(db_url, assignment, student)
+            result["grades"] = [{k: g[k] for k in ("notebook", "name", "auto_score", "needs_manual_grade", "cell_type")}
+                                for g in grades]
             result["tests"] = _outcomes(root / "autograded" / student / assignment, grades)
             result.update(_scores(grades))
             problems += _runtime_problems(root / "autograded" / student / assignment)
+        shutil.rmtree(ipc_dir, ignore_errors=True)
     if flags:
         result["score"] -= result["auto_score"]
         result["auto_score"] = 0.0

@@ -74,43 +74,37 @@ def curriculum_models():
     return found
 
 
-def _reference_style_epoch_times(build, x, y, xv, yv, batch_size, epochs):
+def _epoch_timer(times: list[float]):
+    """A Keras callback appending each epoch's wall time to ``times``."""
     import keras
 
-    times = []
-
-    class Timer(keras.callbacks.Callback):
+    class EpochTimer(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
             self.start = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
             times.append(time.perf_counter() - self.start)
 
+    return EpochTimer()
+
+
+def _reference_style_epoch_times(build, x, y, xv, yv, batch_size, epochs):
+    times: list[float] = []
     model = build()
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     with contextlib.redirect_stdout(io.StringIO()):
-        model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=(xv, yv), verbose=1, callbacks=[Timer()])
+        model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=(xv, yv), verbose=1,
+                  callbacks=[_epoch_timer(times)])
     return times
 
 
 def _kit_epoch_times(build, x, y, xv, yv, batch_size, epochs):
-    import keras
-
     from helpers import training
     from helpers.budget import get_budget
 
-    times = []
-
-    class Timer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.start)
-
-    model = build()
-    training.fit(model, x, y, validation_data=(xv, yv), epochs=epochs, batch_size=batch_size, verbose=False,
-                 budget=get_budget("full"), callbacks=[Timer()])
+    times: list[float] = []
+    training.fit(build(), x, y, validation_data=(xv, yv), epochs=epochs, batch_size=batch_size, verbose=False,
+                 budget=get_budget("full"), callbacks=[_epoch_timer(times)])
     return times
 
 

@@ -29,14 +29,21 @@ def mlp(
     inputs = keras.Input(shape=(input_dim,), name="pixels")
     x = inputs
     for i, width in enumerate(hidden, start=1):
-        x = layers.Dense(width, kernel_initializer=_initializer(initializer, i), name=f"dense_{i}")(x)
-        if batchnorm:
-            x = layers.BatchNormalization(name=f"batchnorm_{i}")(x)
-        x = layers.Activation("relu", name=f"relu_{i}")(x)
-        if dropout > 0:
-            x = layers.Dropout(dropout, name=f"dropout_{i}")(x)
+        x = _dense_block(x, width, i, batchnorm=batchnorm, dropout=dropout, initializer=initializer)
     outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
     return keras.Model(inputs, outputs, name=name or _mlp_name(hidden, batchnorm, dropout))
+
+
+def _dense_block(x, width: int, index: int, *, batchnorm: bool, dropout: float,
+                 initializer: Initializer = "glorot_uniform"):
+    """Dense -> [BatchNormalization] -> ReLU -> [Dropout], the hidden block of every model."""
+    x = layers.Dense(width, kernel_initializer=_initializer(initializer, index), name=f"dense_{index}")(x)
+    if batchnorm:
+        x = layers.BatchNormalization(name=f"batchnorm_{index}")(x)
+    x = layers.Activation("relu", name=f"relu_{index}")(x)
+    if dropout > 0:
+        x = layers.Dropout(dropout, name=f"dropout_{index}")(x)
+    return x
 
 
 def _initializer(initializer: Initializer, layer_index: int) -> Initializer:
@@ -77,12 +84,7 @@ def cnn(
         x = layers.MaxPooling2D(2, name=f"pool_{i}")(x)
     x = layers.Flatten(name="flatten")(x)
     for i, width in enumerate(dense, start=1):
-        x = layers.Dense(width, name=f"dense_{i}")(x)
-        if batchnorm:
-            x = layers.BatchNormalization(name=f"dense_batchnorm_{i}")(x)
-        x = layers.Activation("relu", name=f"dense_relu_{i}")(x)
-        if dropout > 0:
-            x = layers.Dropout(dropout, name=f"dropout_{i}")(x)
+        x = _dense_block(x, width, i, batchnorm=batchnorm, dropout=dropout)
     outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
     default_name = "cnn_" + "-".join(str(f) for f in filters) + ("_bn" if batchnorm else "")
     return keras.Model(inputs, outputs, name=name or default_name)

@@ -37,3 +37,17 @@ def passed_tests(out: Path, student: str, assignment: str) -> dict[str, bool]:
 def autograded_notebook_text(out: Path, student: str, assignment: str) -> str:
     folder = out / "work" / "jobs" / f"{student}__{assignment}" / "course" / "autograded" / student / assignment
     return "".join(p.read_text() for p in folder.glob("*.ipynb"))
+
+
+def small_class(root: Path, prefix: str, copies_of_complete: int = 1) -> Path:
+    """A few assignment-1 submissions: complete, one typical mistake, blank (+ extra complete copies)."""
+    from autograder import examples
+
+    a1 = "a1_noise_mlp"
+    examples.write_submission(root, f"{prefix}1", a1, examples.solved(a1))
+    shared = next(m for m in examples.MUTATIONS if m.name == "shared_noise_vector")
+    examples.write_submission(root, f"{prefix}2", a1, examples.mutate(examples.solved(a1), shared.cell, shared.source))
+    examples.write_submission(root, f"{prefix}3", a1, examples.notebook_path(a1, solution=False).read_text())
+    for n in range(copies_of_complete - 1):
+        examples.write_submission(root, f"{prefix}{4 + n}", a1, examples.solved(a1))
+    return root

@@ -11,6 +11,7 @@ import pytest
 
 from autograder import course, examples
 from tests.grading import autograded_notebook_text, grades, passed_tests, result, run_cli
+from tests.grading import small_class as make_small_class
 
 pytestmark = pytest.mark.slow
 A1 = "a1_noise_mlp"
@@ -143,12 +144,7 @@ def test_gradebook_and_report(robustness):
 
 @pytest.fixture(scope="module")
 def small_class(tmp_path_factory):
-    subs = tmp_path_factory.mktemp("small") / "submissions"
-    examples.write_submission(subs, "s1", A1, examples.solved(A1))
-    shared = next(m for m in examples.MUTATIONS if m.name == "shared_noise_vector")
-    examples.write_submission(subs, "s2", A1, examples.mutate(examples.solved(A1), shared.cell, shared.source))
-    examples.write_submission(subs, "s3", A1, examples.notebook_path(A1, solution=False).read_text())
-    return subs
+    return make_small_class(tmp_path_factory.mktemp("small") / "submissions", "s")
 
 
 def test_serial_and_parallel_give_identical_grades_and_resume_works(small_class, tmp_path):

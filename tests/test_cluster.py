@@ -1,0 +1,118 @@
+"""Scale-out on real parts: a Dask scheduler and two worker processes on loopback, a PostgreSQL gradebook.
+
+Needs ``NNLAB_TEST_POSTGRES_URL`` (``.ci/postgres`` starts Debian's PostgreSQL and prints it).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import uuid
+
+import pytest
+
+from tests.grading import grades, run_cli
+from tests.grading import small_class as make_small_class
+
+pytestmark = pytest.mark.slow
+A1 = "a1_noise_mlp"
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    url = os.environ.get("NNLAB_TEST_POSTGRES_URL")
+    if not url:
+        pytest.fail("set NNLAB_TEST_POSTGRES_URL (run `.ci/postgres` as root to start PostgreSQL and print it)")
+    import sqlalchemy
+
+    admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"nnlab_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
+    yield url.rsplit("/", 1)[0] + "/" + name
+    admin.dispose()
+
+
+@pytest.fixture()
+def cluster(tmp_path):
+    from autograder.cluster import LoopbackCluster
+
+    env = {**os.environ, "NNLAB_BUDGET": "smoke", "PYTHONWARNINGS": "ignore"}
+    with LoopbackCluster(workers=2, env=env, cwd=tmp_path) as running:
+        yield running.address, running.workers
+
+
+@pytest.fixture(scope="module")
+def small_class(tmp_path_factory):
+    return make_small_class(tmp_path_factory.mktemp("cluster-class") / "submissions", "c", copies_of_complete=2)
+
+
+def _comparable(rows):
+    return {k: {c: v for c, v in r.items() if c != "seconds"} for k, r in rows.items()}
+
+
+def test_cluster_run_survives_a_dead_worker_and_matches_local(cluster, small_class, postgres_url, tmp_path):
+    address, workers = cluster
+    local = run_cli("grade", str(small_class), "--out", str(tmp_path / "local"), "--workers", "2")
+    assert local.returncode == 0, local.stderr[-2000:]
+
+    def kill_one_worker_mid_run():
+        time.sleep(25)  # both workers are busy grading their first submission by now
+        workers[0].send_signal(signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_one_worker_mid_run)
+    killer.start()
+    remote = run_cli("grade", str(small_class), "--out", str(tmp_path / "cluster"), "--scheduler", address,
+                     "--db", postgres_url)
+    killer.join()
+    assert remote.returncode == 0, remote.stderr[-3000:]
+    assert workers[0].poll() is not None, "the worker was not killed during the run"
+    assert _comparable(grades(tmp_path / "cluster")) == _comparable(grades(tmp_path / "local"))
+    assert len(list((tmp_path / "cluster" / "feedback").glob("*/*/*.html"))) == 4
+
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(postgres_url)
+    with engine.connect() as connection:
+        rows = connection.execute(sqlalchemy.text(
+            "SELECT student_id, count(*) FROM submitted_assignment GROUP BY student_id")).all()
+    engine.dispose()
+    assert sorted(rows) == [("c1", 1), ("c2", 1), ("c3", 1), ("c4", 1)]  # every student exactly once
+    exported = run_cli("export", "--out", str(tmp_path / "cluster"), "--db", postgres_url)
+    assert exported.returncode == 0 and "4 rows" in exported.stdout
+
+
+def test_concurrent_graders_share_a_postgres_gradebook(small_class, postgres_url, tmp_path):
+    """Two graders merge into the same server gradebook at once: no lost or duplicated rows."""
+    from autograder import course
+    from autograder.pipeline import merge_gradebooks
+
+    results = [{"student_id": f"p{i}", "assignment": A1, "flags": [],
+                "grades": [{"notebook": "noise_mlp", "name": "test_add_noise", "auto_score": 3.0,
+                            "needs_manual_grade": False, "cell_type": "code"}]} for i in range(20)]
+    work = tmp_path / "work"
+    work.mkdir()
+    merge_gradebooks(postgres_url, course.assignments(), [], work)  # create the assignments once
+    errors = []
+
+    def grader(batch):
+        try:
+            merge_gradebooks(postgres_url, course.assignments(), batch, work)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=grader, args=(results[i::2] + results[:4],)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    from nbgrader.api import Gradebook
+
+    with Gradebook(postgres_url) as gb:
+        students = [s.id for s in gb.students]
+        scores = [gb.find_grade("test_add_noise", "noise_mlp", A1, f"p{i}").auto_score for i in range(20)]
+    assert sorted(s for s in students if s.startswith("p")) == sorted(f"p{i}" for i in range(20))
+    assert scores == [3.0] * 20
