@@ -46,6 +46,11 @@ def run_demo(out: Path, *, workers: int = 2) -> int:
     """Run the whole instructor workflow on the example class and print where everything is."""
     os.environ.setdefault("NNLAB_BUDGET", "grade")
     start = time.monotonic()
+    if not os.environ.get("NNLAB_DATA_DIR"):
+        from helpers.data import build_mirror
+
+        print("0/4 NNLAB_DATA_DIR is not set: saving Keras' datasets as a mirror for the sandbox (needs internet) ...")
+        os.environ["NNLAB_DATA_DIR"] = str(build_mirror(out / "datasets").resolve())
     print("1/4 releasing student notebooks from solutions/ ...")
     for path in release():
         print(f"    {path.relative_to(course.REPO)}")

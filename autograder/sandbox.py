@@ -146,7 +146,8 @@ def install_kernelspec(kind: str, scratch: Path, limits: Limits, hide: tuple[Pat
     spec_dir = jupyter_path / "kernels" / "nnlab-sandbox"
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {"argv": kernel_argv(kind, scratch, limits, hide, ipc_dir), "display_name": f"nnlab sandbox ({kind})",
-            "language": "python", "env": {} if kind != "none" else _kernel_env(scratch)}
+            "language": "python", "interrupt_mode": "message",  # signals do not cross bwrap's new session
+            "env": {} if kind != "none" else _kernel_env(scratch)}
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
     return "nnlab-sandbox", jupyter_path
 

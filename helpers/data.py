@@ -218,3 +218,20 @@ def standardize(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np
     mean = float(x_train.mean())
     std = float(x_train.std()) or 1.0
     return ((x_train - mean) / std).astype("float32"), ((x_test - mean) / std).astype("float32")
+
+
+def build_mirror(folder: str | Path) -> Path:
+    """Write ``mnist.npz`` and ``cifar10.npz`` into ``folder`` from what ``load_raw`` returns.
+
+    With internet and no mirror this saves Keras' downloads as a mirror for machines (or
+    sandboxes) that have no network; files already there are kept.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, spec in SPECS.items():
+        target = folder / spec.filename
+        if not target.exists():
+            partial = target.with_suffix(".partial.npz")
+            np.savez_compressed(partial, **load_raw(name))
+            partial.rename(target)
+    return folder

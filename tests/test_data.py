@@ -124,3 +124,17 @@ def test_standardize_uses_training_statistics():
     s_train, s_test = data.standardize(train, test)
     assert abs(s_train.mean()) < 1e-6 and abs(s_train.std() - 1) < 1e-6
     assert np.allclose(s_test, 0.0)
+
+
+def test_build_mirror_round_trip(monkeypatch, tmp_path, mirror):
+    from helpers.data import build_mirror
+
+    small = tmp_path / "source"
+    small.mkdir()
+    raw = data.load_raw("mnist")
+    np.savez(small / "mnist.npz", **raw)
+    monkeypatch.setenv("NNLAB_DATA_DIR", str(small))
+    monkeypatch.setattr(data, "SPECS", {"mnist": data.MNIST})
+    built = build_mirror(tmp_path / "mirror")
+    with np.load(built / "mnist.npz") as copy:
+        assert np.array_equal(copy["x_train"], raw["x_train"]) and np.array_equal(copy["y_test"], raw["y_test"])
