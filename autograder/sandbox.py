@@ -20,7 +20,16 @@ from pathlib import Path
 import helpers
 
 SANDBOXES = ("bwrap", "docker", "none")
-UNPRIVILEGED_UID = 65534  # nobody: so that the process-count limit applies (root is exempt)
+FIRST_SANDBOX_UID = 200_000  # kernels run as unprivileged uids from here (root is exempt from process limits)
+
+
+def sandbox_uid() -> int:
+    """A uid for this grading process's kernel, distinct from every other grading process running now.
+
+    The process-count limit (RLIMIT_NPROC) counts all processes of a uid, so each sandbox gets its
+    own: a fork bomb in one submission cannot starve the kernel of another.
+    """
+    return FIRST_SANDBOX_UID + os.getpid()
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,7 @@ class Limits:
 
     cpu_seconds: int = 900
     memory_bytes: int = 12 * 2**30  # address space; TensorFlow maps a lot it never touches
-    processes: int = 1024  # for all sandboxed kernels together (they share the uid); threads count too
+    processes: int = 1024  # per kernel (each has its own uid); threads count too
     file_bytes: int = 256 * 2**20
     notebook_wall_seconds: int = 900
 
@@ -83,7 +92,7 @@ def _bwrap_command(scratch: Path, limits: Limits, hide: tuple[Path, ...] = (),
                    ipc_dir: Path | None = None) -> list[str]:
     """bwrap arguments: system read-only, home folders, /tmp and /work hidden, only ``scratch`` writable.
 
-    The command ends with ``--``; :func:`kernel_argv` adds the step that drops to ``nobody``.
+    The command ends with ``--``; :func:`kernel_argv` adds the step that drops to the sandbox uid.
     """
     visible = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(helpers.__file__).resolve().parent}
     data_dir = os.environ.get("NNLAB_DATA_DIR")
@@ -120,13 +129,14 @@ def kernel_argv(kind: str, scratch: Path, limits: Limits, hide: tuple[Path, ...]
     python = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
               "--HistoryManager.hist_file=:memory:"]
     if kind == "bwrap" and os.geteuid() == 0:
-        # Inside the sandbox, still root: hand the (root-only) connection file to nobody, then drop to
-        # nobody for good, so file permissions and the process-count limit apply to student code.
+        # Inside the sandbox, still root: hand the (root-only) connection file to the sandbox uid, then drop
+        # to that uid for good, so file permissions and the process-count limit apply to student code.
+        uid = sandbox_uid()
         own_copy = str(scratch / "runtime" / "kernel-sandboxed.json")
         drop = " ".join(shlex.quote(a) for a in [
-            "setpriv", f"--reuid={UNPRIVILEGED_UID}", f"--regid={UNPRIVILEGED_UID}", "--clear-groups",
+            "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
             "--inh-caps=-all", "--bounding-set=-all", *_prlimit(limits), *python[:4]])
-        launcher = (f'install -o {UNPRIVILEGED_UID} -g {UNPRIVILEGED_UID} -m 600 "$0" "$1" && '
+        launcher = (f'install -o {uid} -g {uid} -m 600 "$0" "$1" && '
                     f'exec {drop} "$1" --HistoryManager.hist_file=:memory:')
         return _bwrap_command(scratch, limits, hide, ipc_dir) + ["/bin/sh", "-c", launcher, "{connection_file}", own_copy]
     if kind == "bwrap":
@@ -154,10 +164,10 @@ def install_kernelspec(kind: str, scratch: Path, limits: Limits, hide: tuple[Pat
 
 def prepare_scratch(scratch: Path, subfolders: tuple[str, ...] = ("tmp", "runtime", ".config/matplotlib", ".keras"),
                     ) -> None:
-    """Create a folder the sandboxed kernel may write (its scratch, or its socket folder), owned by ``nobody``."""
+    """Create a folder the sandboxed kernel may write (its scratch, or its socket folder), owned by its uid."""
     for sub in ("", *subfolders):
         (scratch / sub).mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         for path in [scratch, *scratch.rglob("*")]:
-            os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+            os.chown(path, sandbox_uid(), sandbox_uid())
     scratch.chmod(0o777)

@@ -16,7 +16,8 @@ def _run_inside(tmp_path, code: str) -> subprocess.CompletedProcess:
     argv = sandbox.kernel_argv("bwrap", scratch, sandbox.Limits(processes=256), hide=(course.REPO, tmp_path))
     prefix = argv[:argv.index("--") + 1]
     if os.geteuid() == 0:
-        prefix += ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        uid = str(sandbox.sandbox_uid())
+        prefix += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
     return subprocess.run(prefix + [sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
 
@@ -51,7 +52,7 @@ print("helpers ok")
     assert "helpers ok" in out and (tmp_path / "scratch" / "ok.txt").exists()
     assert "net" in out
     if os.geteuid() == 0:
-        assert "uid 65534" in out
+        assert f"uid {sandbox.sandbox_uid()}" in out
 
 
 def test_none_sandbox_warns():
