@@ -2,7 +2,8 @@
 
 nbgrader fails a test cell that writes anything to stderr, so a harmless library warning
 printed while a test runs would cost a student the points. ``start()`` sends Python warnings
-to stdout instead (they stay visible) and silences TensorFlow's C++ log lines.
+to stdout instead (they stay visible), silences TensorFlow's C++ log lines, and adds a hint to
+``NameError`` tracebacks (the usual sign of cells run out of order).
 Call it in a notebook's first cell, before importing keras.
 """
 
@@ -17,6 +18,16 @@ def _warning_to_stdout(message, category, filename, lineno, file=None, line=None
     sys.stdout.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
+def _name_error_hint(shell, etype, value, tb, tb_offset=None):
+    """Show the usual traceback, plus what to do: names come from earlier cells."""
+    structured = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    name = getattr(value, "name", None) or "this name"
+    structured = structured + [f"Hint: {name!r} is defined in an earlier cell that has not run in this session. "
+                               "Run the cells above this one in order (Run > Run All Above Selected Cell)."]
+    shell._showtraceback(etype, value, structured)  # a custom handler must publish the error itself
+    return structured
+
+
 def start() -> None:
     """Prepare the current kernel for the kit's notebooks (idempotent)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -25,6 +36,12 @@ def start() -> None:
     import logging
 
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    try:
+        shell = get_ipython()  # noqa: F821 - defined in IPython kernels only
+    except NameError:
+        shell = None
+    if shell is not None:
+        shell.set_custom_exc((NameError,), _name_error_hint)
     try:
         import absl.logging
 

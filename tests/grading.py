@@ -39,6 +39,16 @@ def autograded_notebook_text(out: Path, student: str, assignment: str) -> str:
     return "".join(p.read_text() for p in folder.glob("*.ipynb"))
 
 
+def cell_outputs(out: Path, student: str, assignment: str, cell_id: str) -> list[dict]:
+    """Outputs of one cell of the autograded notebook."""
+    folder = out / "work" / "jobs" / f"{student}__{assignment}" / "course" / "autograded" / student / assignment
+    for path in folder.glob("*.ipynb"):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == cell_id:
+                return cell.get("outputs", [])
+    raise KeyError(cell_id)
+
+
 def small_class(root: Path, prefix: str, copies_of_complete: int = 1) -> Path:
     """A few assignment-1 submissions: complete, one typical mistake, blank (+ extra complete copies)."""
     from autograder import examples
