@@ -42,9 +42,12 @@ def _put_interpreter_tools_on_path() -> None:
 def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Path = SOLUTIONS,
                     release: Path = RELEASES) -> Config:
     """Build the nbgrader Config used by every step (release, autograde, feedback)."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute, GetGrades,
+                                        IgnorePattern, LimitOutput, SaveAutoGrades)
+
+    from autograder.preprocessors.limit_output_size import LimitOutputSize
     from autograder.preprocessors.strip_tracebacks import StripTestTracebacks
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
     _put_interpreter_tools_on_path()
     c = Config()
@@ -59,6 +62,9 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
     c.Execute.iopub_timeout = 30
     c.LimitOutput.max_lines = 200
     c.LimitOutput.max_traceback = 50
+    # nbgrader's default autograde steps, plus a cap on the size of each output
+    c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                           LimitOutputSize, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, StripTestTracebacks, CSSHTMLHeaderPreprocessor]
     c.ClearHiddenTests.enforce_metadata = False
     c.OverwriteCells.add_missing_cells = True  # deleted test cells come back from the master

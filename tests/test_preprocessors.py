@@ -1,0 +1,29 @@
+import nbformat
+
+from autograder.preprocessors.limit_output_size import LimitOutputSize
+from autograder.preprocessors.strip_tracebacks import StripTestTracebacks
+
+
+def _cell(outputs, **nbgrader):
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.NotebookNode(o) for o in outputs]
+    if nbgrader:
+        cell.metadata["nbgrader"] = nbgrader
+    return cell
+
+
+def test_limit_output_size_cuts_one_huge_line():
+    cell = _cell([{"output_type": "stream", "name": "stdout", "text": "x" * 1_000_000}])
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    LimitOutputSize(max_chars=100).preprocess(nb, {})
+    assert len(nb.cells[0].outputs[0]["text"]) < 200 and "truncated: 1,000,000" in nb.cells[0].outputs[0]["text"]
+
+
+def test_strip_tracebacks_only_in_test_cells():
+    error = {"output_type": "error", "ename": "AssertionError", "evalue": "wrong", "traceback": ["secret line"]}
+    test = _cell([dict(error)], grade=True, solution=False, grade_id="t")
+    answer = _cell([dict(error)], grade=False, solution=True, grade_id="a")
+    nb = nbformat.v4.new_notebook(cells=[test, answer])
+    StripTestTracebacks().preprocess(nb, {})
+    assert nb.cells[0].outputs[0]["traceback"] == ["AssertionError: wrong"]
+    assert nb.cells[1].outputs[0]["traceback"] == ["secret line"]
