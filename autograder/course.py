@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -16,6 +17,14 @@ CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 # Seconds a cell may run: training cells (metadata nnlab.training) get the budget's limit.
 CELL_TIMEOUT_S = 120
 TRAINING_CELL_TIMEOUT_S = {"smoke": 300, "grade": 300, "full": 4 * 3600}
+
+
+HIDDEN_TESTS = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
+
+
+def without_hidden_tests(source: str) -> str:
+    """A cell's source with its hidden-test regions removed (what students see)."""
+    return HIDDEN_TESTS.sub("", source)
 
 
 def assignments() -> list[str]:

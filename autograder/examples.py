@@ -6,7 +6,6 @@ must fail, so every autograder test is shown to reject at least one wrong submis
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import nbformat
 
 from autograder import course
 
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 
 
 @dataclass(frozen=True)
@@ -183,7 +181,7 @@ def solved(assignment: str) -> nbformat.NotebookNode:
     """The master notebook as a student would hand it in: solutions filled in, no hidden tests."""
     nb = nbformat.read(notebook_path(assignment), as_version=4)
     for cell in nb.cells:
-        cell.source = HIDDEN.sub("", cell.source)
+        cell.source = course.without_hidden_tests(cell.source)
     return nb
 
 

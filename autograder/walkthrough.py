@@ -16,9 +16,8 @@ import nbformat
 
 from autograder import course
 
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 RUBRIC = re.compile(r"\*\*Grader's rubric\.\*\*.*?(?=\*\*Model answer\.\*\*)", re.S)
-MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n?", re.M)
+MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 KEY_CELLS = ("train_clean_noisy", "sweep_plot", "table", "train_all")
 TITLES = {"a1_noise_mlp": "Noise and a multilayer perceptron (MNIST)",
           "a2_depth_bn_dropout": "Depth, BatchNorm and Dropout (MNIST)",
@@ -28,7 +27,7 @@ TITLES = {"a1_noise_mlp": "Noise and a multilayer perceptron (MNIST)",
 def for_self_study(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Remove hidden tests, rubrics and solution markers; keep the worked solutions."""
     for cell in nb.cells:
-        cell.source = MARKERS.sub("", RUBRIC.sub("", HIDDEN.sub("", cell.source)))
+        cell.source = MARKERS.sub("", RUBRIC.sub("", course.without_hidden_tests(cell.source)))
     return nb
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -41,14 +40,14 @@ def _read_notebooks(submission: Path, expected: list[str]) -> tuple[dict[str, nb
     return notebooks, problems
 
 
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 
 
 def _test_cell_changes(nb, release) -> list[str]:
     """Test cells the student deleted or edited (nbgrader restores them from the master when grading)."""
-    tests = {c.metadata["nbgrader"]["grade_id"]: HIDDEN.sub("", c.source) for c in release.cells
+    visible = course.without_hidden_tests
+    tests = {c.metadata["nbgrader"]["grade_id"]: visible(c.source) for c in release.cells
              if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
-    submitted = {c.metadata.get("nbgrader", {}).get("grade_id"): HIDDEN.sub("", c.source) for c in nb.cells}
+    submitted = {c.metadata.get("nbgrader", {}).get("grade_id"): visible(c.source) for c in nb.cells}
     changes = []
     for grade_id, source in tests.items():
         if grade_id not in submitted:

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = course.REPO / "artifacts" / "screenshots"
 TOKEN = "nnlab-browser-test"
-MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\n", re.M)
+MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
 
 
 def _free_port() -> int:
