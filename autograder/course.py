@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
 RELEASES = REPO / "notebooks"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+COURSE_ID = "nnlab"  # nbgrader's course id; a server gradebook needs a non-empty one
 
 # Seconds a cell may run: training cells (metadata nnlab.training) get the budget's limit.
 CELL_TIMEOUT_S = 120
@@ -25,6 +26,14 @@ HIDDEN_TESTS = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", r
 def without_hidden_tests(source: str) -> str:
     """A cell's source with its hidden-test regions removed (what students see)."""
     return HIDDEN_TESTS.sub("", source)
+
+
+def gradebook(db_url: str):
+    """nbgrader's Gradebook for this course at ``db_url`` (use as a context manager)."""
+    from nbgrader.api import Gradebook
+
+    _put_interpreter_tools_on_path()
+    return Gradebook(db_url, course_id=COURSE_ID)
 
 
 def assignments() -> list[str]:
@@ -61,6 +70,7 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
     _put_interpreter_tools_on_path()
     c = Config()
     c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.source_directory = str(source)
     c.CourseDirectory.release_directory = str(release)
     c.CourseDirectory.db_url = db_url or f"sqlite:///{root / 'gradebook.db'}"

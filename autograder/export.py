@@ -5,17 +5,17 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from autograder import course
+
 COLUMNS = ["student_id", "assignment", "score", "max_score", "auto_score", "auto_max_score", "needs_manual_grade"]
 
 
 def export(db_url: str, out_csv: Path) -> int:
     """Write one CSV row per student and assignment of the gradebook at ``db_url``; returns the number of rows."""
-    from nbgrader.api import Gradebook
-
     if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).exists():
         raise FileNotFoundError(f"{db_url[len('sqlite:///'):]} does not exist: run `grade` first")
     rows = []
-    with Gradebook(db_url) as gb:
+    with course.gradebook(db_url) as gb:
         for assignment in gb.assignments:
             for submission in assignment.submissions:
                 grades = [g.to_dict() for nb in submission.notebooks for g in nb.grades]

@@ -189,10 +189,10 @@ def copy_feedback(work: Path, target: Path) -> None:
 
 def ensure_assignments(db_url: str, assignments: list[str], work: Path) -> None:
     """Create the assignments (notebooks, cells, points) in the class gradebook if it lacks them."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     for assignment in assignments:
-        with Gradebook(db_url) as gb:
+        with course.gradebook(db_url) as gb:
             try:
                 gb.find_assignment(assignment)
                 continue
@@ -209,14 +209,13 @@ def merge_gradebooks(db_url: str, assignments: list[str], results: list[dict], w
     share a server gradebook, so each submission is written in its own transaction and retried
     if another grader created the same rows at the same moment.
     """
-    from nbgrader.api import Gradebook
     from sqlalchemy.exc import IntegrityError, OperationalError
 
     ensure_assignments(db_url, assignments, work)
     for result in results:
         for attempt in range(attempts):
             try:
-                with Gradebook(db_url) as gb:
+                with course.gradebook(db_url) as gb:
                     _write_result(gb, result)
                 break
             except (IntegrityError, OperationalError):

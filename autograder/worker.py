@@ -101,9 +101,7 @@ def _runtime_problems(autograded: Path) -> list[str]:
 
 
 def _grades(db_url: str, assignment: str, student: str) -> list[dict]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url) as gb:
+    with course.gradebook(db_url) as gb:
         submission = gb.find_submission(assignment, student)
         return [g.to_dict() for nb in submission.notebooks for g in nb.grades]
 

@@ -136,14 +136,14 @@ def bench_training(repeats: int, epochs: int, mnist_size: int, cifar_size: int) 
     return {"matmul_peak_gflops": peak, "epochs_per_repeat": epochs, "repeats": repeats, "models": rows}
 
 
-def bench_grading() -> dict:
-    """Grade one complete submission (three notebooks) with 1 worker, then a class of 4 with 1 and 2 workers."""
+def bench_grading(class_size: int) -> dict:
+    """Grade one complete submission (three notebooks) with 1 worker, then a class with 1 and 2 workers."""
     from autograder import course, examples
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for n in range(4):
+        for n in range(class_size):
             for assignment in course.assignments():
                 examples.write_submission(tmp / "class", f"s{n}", assignment, examples.solved(assignment))
         shutil.copytree(tmp / "class" / "s0", tmp / "one" / "s0")
@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--mnist-size", type=int, default=20000)
     parser.add_argument("--cifar-size", type=int, default=5000)
+    parser.add_argument("--class-size", type=int, default=2, help="complete submissions in the throughput runs")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-grading", action="store_true")
     args = parser.parse_args(argv)
@@ -209,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_training:
         report["training"] = bench_training(args.repeats, args.epochs, args.mnist_size, args.cifar_size)
     if not args.skip_grading:
-        report["grading"] = bench_grading()
+        report["grading"] = bench_grading(args.class_size)
     (RESULTS / "bench.json").write_text(json.dumps(report, indent=1))
     (RESULTS / "bench.md").write_text(markdown(report))
     print(markdown(report))

@@ -109,9 +109,7 @@ def test_concurrent_graders_share_a_postgres_gradebook(small_class, postgres_url
     for thread in threads:
         thread.join()
     assert not errors
-    from nbgrader.api import Gradebook
-
-    with Gradebook(postgres_url) as gb:
+    with course.gradebook(postgres_url) as gb:
         students = [s.id for s in gb.students]
         scores = [gb.find_grade("test_add_noise", "noise_mlp", A1, f"p{i}").auto_score for i in range(20)]
     assert sorted(s for s in students if s.startswith("p")) == sorted(f"p{i}" for i in range(20))
