@@ -77,9 +77,11 @@ def _prlimit(limits: Limits) -> list[str]:
 
 
 def _kernel_env(scratch: Path) -> dict[str, str]:
-    keep = {k: os.environ[k] for k in ("NNLAB_BUDGET", "NNLAB_DATA_DIR", "LANG", "TF_CPP_MIN_LOG_LEVEL")
-            if k in os.environ}
-    return {"TF_CPP_MIN_LOG_LEVEL": "3", **keep, "HOME": str(scratch), "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    keep = {k: os.environ[k] for k in ("NNLAB_BUDGET", "LANG") if k in os.environ}
+    if os.environ.get("NNLAB_DATA_DIR"):  # the resolved path: that is where the mirror is bound in the sandbox
+        keep["NNLAB_DATA_DIR"] = str(Path(os.environ["NNLAB_DATA_DIR"]).resolve())
+    # TensorFlow's C++ log lines go to stderr, and nbgrader fails a test cell that writes to stderr
+    return {**keep, "TF_CPP_MIN_LOG_LEVEL": "3", "HOME": str(scratch), "MPLBACKEND": "module://matplotlib_inline.backend_inline",
             "MPLCONFIGDIR": str(scratch / ".config" / "matplotlib"), "KERAS_HOME": str(scratch / ".keras"),
             "TMPDIR": str(scratch / "tmp"), "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
             "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}

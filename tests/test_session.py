@@ -19,3 +19,10 @@ def test_out_of_order_hint_and_warnings_on_stdout():
     error = next(o for o in cells[2].outputs if o.output_type == "error")
     assert error.ename == "NameError"  # still an error: nbgrader still fails a test cell that raises it
     assert any("Run the cells above this one in order" in line for line in error.traceback)
+
+
+def test_tensorflow_logs_do_not_reach_stderr_of_later_cells(monkeypatch):
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")  # as on a machine with verbose TensorFlow logging
+    cells = _run(["from helpers import session\nsession.start()\nimport keras",
+                  "from helpers import models\nmodels.mlp((8,)).count_params()"])
+    assert not [o for o in cells[1].outputs if o.get("name") == "stderr"], cells[1].outputs
