@@ -211,6 +211,11 @@ def merge_gradebooks(db_url: str, assignments: list[str], results: list[dict], w
     """
     from sqlalchemy.exc import IntegrityError, OperationalError
 
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session use; rows are correct
     ensure_assignments(db_url, assignments, work)
     for result in results:
         for attempt in range(attempts):

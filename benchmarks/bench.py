@@ -182,7 +182,7 @@ def markdown(report: dict) -> str:
     if "grading" in report:
         g = report["grading"]
         one = g["one_submission"]
-        lines += ["", "| grading (`grade` budget) | wall s | CPU s | submissions/min |", "|---|---|---|---|",
+        lines += ["", "| grading (`grade` budget) | wall s | CPU s (getrusage of finished children; undercounts sandboxed kernels) | submissions/min |", "|---|---|---|---|",
                   f"| one submission (3 notebooks), 1 worker | {one['wall_s']:.0f} | {one['cpu_s']:.0f} | "
                   f"{one['submissions_per_min']:.2f} |"]
         for label in ("class_1_worker", "class_2_workers"):
