@@ -104,10 +104,15 @@ def check_output_layer(model, n_classes: int = 10) -> None:
         _fail(f"the last layer of {model.name} must be Dense({n_classes}, activation='softmax').")
 
 
+def _predicted_and_true(model, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Class indices predicted by ``model`` and the true ones (from one-hot or integer labels)."""
+    predicted = np.argmax(model.predict(x, verbose=0, batch_size=1024), axis=1)
+    return predicted, (np.argmax(y, axis=1) if np.ndim(y) == 2 else np.asarray(y).reshape(-1))
+
+
 def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
     """Accuracy of ``model`` on ``x``/``y`` (one-hot or integer labels), computed here, not read from history."""
-    predicted = np.argmax(model.predict(x, verbose=0, batch_size=1024), axis=1)
-    truth = np.argmax(y, axis=1) if np.ndim(y) == 2 else np.asarray(y).reshape(-1)
+    predicted, truth = _predicted_and_true(model, x, y)
     return float(np.mean(predicted == truth))
 
 
@@ -157,6 +162,5 @@ def check_confusion_matrix(matrix: np.ndarray, y_true: np.ndarray, n_classes: in
 
 def confusion_counts(model, x: np.ndarray, y: np.ndarray, n_classes: int = 10) -> np.ndarray:
     """Confusion matrix (rows true, columns predicted) of ``model`` on ``x``/``y``."""
-    predicted = np.argmax(model.predict(x, verbose=0, batch_size=1024), axis=1)
-    truth = np.argmax(y, axis=1) if np.ndim(y) == 2 else np.asarray(y).reshape(-1)
+    predicted, truth = _predicted_and_true(model, x, y)
     return np.bincount(truth * n_classes + predicted, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
