@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="autograde SUBMISSIONS_DIR/<student>/<assignment>/<notebook>.ipynb")
     p.add_argument("submissions", metavar="SUBMISSIONS_DIR")
     p.add_argument("--out", required=True, help="output folder: grades.csv, feedback/, gradebook.db, work/")
-    p.add_argument("--workers", type=int, default=1, help="submissions graded at once (default 1)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="notebooks graded at once (default: one per CPU, as memory allows)")
     p.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "docker", "none"],
                    help="isolation of student code (auto: bwrap when it works; none is unsafe and warns)")
     p.add_argument("--no-resume", action="store_true", help="regrade submissions already graded in --out")

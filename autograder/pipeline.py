@@ -92,7 +92,7 @@ def grade_class(
     submissions_dir: Path,
     out_dir: Path,
     *,
-    workers: int = 1,
+    workers: int | None = None,
     sandbox_kind: str = "auto",
     resume: bool = True,
     limits: sandbox.Limits | None = None,
@@ -114,6 +114,7 @@ def grade_class(
             "NNLAB_DATA_DIR must name the dataset mirror (a folder with mnist.npz and cifar10.npz): graded "
             "notebooks have no network, so they cannot download datasets")
     limits = limits or sandbox.Limits()
+    workers = workers or default_workers()
     assignments = course.assignments()
     submissions, skipped = discover(submissions_dir, assignments)
     for line in skipped:
@@ -157,8 +158,28 @@ def grade_class(
     ordered = [results[s] for s in sorted(results, key=lambda s: (s.student, s.assignment))]
     write_csv(ordered, out_dir / "grades.csv")
     copy_feedback(work, out_dir / "feedback")
-    merge_gradebooks(db_url or f"sqlite:///{(out_dir / 'gradebook.db').resolve()}", assignments, ordered, work)
+    merge_gradebooks(db_url or f"sqlite:///{(out_dir / 'gradebook.db').resolve()}", assignments, ordered, work,
+                     template=template)
     return ordered
+
+
+# Peak resident memory of one grading kernel at the `grade` budget is ~1.3 GiB (a3, CIFAR-10);
+# the margin covers nbgrader and the worker process.
+RESIDENT_BYTES_PER_NOTEBOOK = 3 * 2**30
+
+
+def default_workers() -> int:
+    """Notebooks graded at once by default: one per usable CPU, as many as memory allows.
+
+    Small training runs leave much of a second core idle (tracing, Python, I/O), so even on two
+    cores two notebooks at once finish sooner than one after the other (benchmarks/results/bench.md).
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return max(1, cpus)
+    return max(1, min(cpus, available // RESIDENT_BYTES_PER_NOTEBOOK))
 
 
 def _run_locally(jobs: dict[Submission, Path], wall: dict[Submission, int], workers: int):
@@ -187,10 +208,16 @@ def copy_feedback(work: Path, target: Path) -> None:
         shutil.copy(html, destination)
 
 
-def ensure_assignments(db_url: str, assignments: list[str], work: Path) -> None:
-    """Create the assignments (notebooks, cells, points) in the class gradebook if it lacks them."""
+def ensure_assignments(db_url: str, assignments: list[str], work: Path, template: Path | None = None) -> None:
+    """Create the assignments (notebooks, cells, points) in the class gradebook if it lacks them.
+
+    A new SQLite gradebook starts as a copy of ``template`` (a gradebook with every assignment).
+    """
     from nbgrader.api import MissingEntry
 
+    sqlite_file = Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite:///") else None
+    if template is not None and sqlite_file is not None and not sqlite_file.exists():
+        shutil.copy(template, sqlite_file)
     for assignment in assignments:
         with course.gradebook(db_url) as gb:
             try:
@@ -202,7 +229,7 @@ def ensure_assignments(db_url: str, assignments: list[str], work: Path) -> None:
 
 
 def merge_gradebooks(db_url: str, assignments: list[str], results: list[dict], work: Path,
-                     attempts: int = 5) -> None:
+                     attempts: int = 5, template: Path | None = None) -> None:
     """Write every result's grades into the class gradebook.
 
     Grading processes never touch it: this process is its only writer here. Several graders may
@@ -216,7 +243,7 @@ def merge_gradebooks(db_url: str, assignments: list[str], results: list[dict], w
     from sqlalchemy.exc import SAWarning
 
     warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session use; rows are correct
-    ensure_assignments(db_url, assignments, work)
+    ensure_assignments(db_url, assignments, work, template)
     for result in results:
         for attempt in range(attempts):
             try:

@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from helpers import epoch_loop
 from helpers.budget import Budget, get_budget
 from helpers.progress import EpochProgress, progress
 
@@ -83,10 +84,11 @@ def _check_xy(x: np.ndarray, y: np.ndarray, model, split: str) -> None:
 BATCHNORM_SETTLE_STEPS = 460
 
 
-def _recalibrate_batchnorm(model, x: np.ndarray, *, batches: int = 20, batch_size: int = 256) -> bool:
-    """Set every BatchNormalization layer's moving mean/variance to the average over training batches.
+def _recalibrate_batchnorm(model, x: np.ndarray, *, samples: int = 4096) -> bool:
+    """Set every BatchNormalization layer's moving mean/variance to its statistics on ``samples`` training images.
 
-    Returns False (and does nothing) when the model has no BatchNormalization layer.
+    One forward pass in training mode with momentum 0 (the moving statistics become that
+    batch's). Returns False (and does nothing) when the model has no BatchNormalization layer.
     """
     import keras
 
@@ -94,12 +96,11 @@ def _recalibrate_batchnorm(model, x: np.ndarray, *, batches: int = 20, batch_siz
     if not bn_layers:
         return False
     momenta = [layer.momentum for layer in bn_layers]
-    order = np.random.default_rng(0).permutation(len(x))
+    chosen = np.random.default_rng(0).permutation(len(x))[:samples]
     try:
-        for k in range(min(batches, -(-len(x) // batch_size))):
-            for layer in bn_layers:
-                layer.momentum = k / (k + 1)  # running mean over the batches seen so far
-            model(x[order[k * batch_size:(k + 1) * batch_size]], training=True)
+        for layer in bn_layers:
+            layer.momentum = 0.0
+        model(x[np.sort(chosen)], training=True)
     finally:
         for layer, momentum in zip(bn_layers, momenta):
             layer.momentum = momentum
@@ -119,14 +120,15 @@ def fit(
     seed: int | None = 0,
     verbose: bool = True,
     callbacks: Sequence = (),
+    fast: bool = True,
 ) -> RunRecord:
     """Train ``model`` (compiled for classification if it is not yet) and return a :class:`RunRecord`.
 
     ``epochs`` and ``batch_size`` default to the active budget (``NNLAB_BUDGET``): MLPs use the
-    budget's MLP batch size, models with image-shaped input the CNN one.
+    budget's MLP batch size, models with image-shaped input the CNN one. With ``fast`` (the
+    default) whole epochs run as one compiled graph (:mod:`helpers.epoch_loop`); ``fast=False``,
+    run_eagerly models and callbacks with per-batch hooks use plain ``model.fit``.
     """
-    import keras
-
     budget = budget or get_budget()
     x_val, y_val = validation_data
     _check_xy(x_train, y_train, model, "training")
@@ -141,10 +143,16 @@ def fit(
     run_name = name or model.name
     callbacks = [*callbacks, *([EpochProgress(run_name, epochs)] if verbose else [])]
     start = time.perf_counter()
-    history = model.fit(
-        x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
-        verbose=0, callbacks=callbacks,
-    ).history
+    slow_reason = "fast=False" if not fast else epoch_loop.unsupported_reason(model, callbacks)
+    if slow_reason is None:
+        history = epoch_loop.run_epochs(
+            model, x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
+            callbacks=callbacks, seed=seed)
+    else:
+        history = model.fit(
+            x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
+            verbose=0, callbacks=callbacks,
+        ).history
     clean = {key: [float(v) for v in values] for key, values in history.items()}
     final = {"accuracy": clean["accuracy"][-1], "val_accuracy": clean["val_accuracy"][-1],
              "loss": clean["loss"][-1], "val_loss": clean["val_loss"][-1]}
@@ -163,7 +171,8 @@ def fit(
         epochs=epochs, batch_size=batch_size, train_samples=int(len(x_train)),
         wall_time_s=round(wall_time, 3), budget=budget.name, seed=seed,
         params=parameter_counts(model),
-        extra={"batchnorm_recalibrated": True} if recalibrated else {},
+        extra={"training_path": "keras fit" if slow_reason else "compiled epochs",
+               **({"batchnorm_recalibrated": True} if recalibrated else {})},
     )
 
 
