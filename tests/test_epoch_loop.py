@@ -84,6 +84,8 @@ def test_xla_only_for_long_dense_runs():
     assert epoch_loop.use_xla(models.mlp((16,)), epoch_loop.XLA_MIN_STEPS)
     assert not epoch_loop.use_xla(models.mlp((16,)), epoch_loop.XLA_MIN_STEPS - 1)
     assert not epoch_loop.use_xla(models.cnn(), 10 * epoch_loop.XLA_MIN_STEPS)
+    assert not epoch_loop.use_xla(models.mlp((16,), dropout=0.2), 10 * epoch_loop.XLA_MIN_STEPS)
+    assert not epoch_loop.use_xla(models.mlp((16,), batchnorm=True), 10 * epoch_loop.XLA_MIN_STEPS)
 
 
 def test_xla_step_trains_like_the_plain_graph(tiny_mnist):
@@ -96,3 +98,22 @@ def test_xla_step_trains_like_the_plain_graph(tiny_mnist):
     with_xla, without = run(True), run(False)
     assert with_xla["val_accuracy"][-1] > 0.7
     assert with_xla["val_accuracy"][-1] == pytest.approx(without["val_accuracy"][-1], abs=0.02)
+
+
+def test_fused_adam_updates_exactly_like_keras_adam():
+    import tensorflow as tf
+
+    from helpers.optimizers import FusedAdam
+
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(7, 5)).astype("float32")
+    results = []
+    for optimizer in (keras.optimizers.Adam(0.01), FusedAdam(0.01)):
+        weights = keras.Variable(start)
+        for step in range(5):
+            optimizer.apply([tf.constant(rng.normal(size=(7, 5)).astype("float32") + step)], [weights])
+        results.append(weights.numpy())
+        rng = np.random.default_rng(0)
+        rng.normal(size=(7, 5))
+    assert not np.allclose(results[1], start), "the fused update must change the weights"
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-6)
