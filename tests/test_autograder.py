@@ -185,3 +185,17 @@ def test_cli_reports_unusable_input_clearly(tmp_path):
     assert completed.returncode == 2 and "is not a folder of submissions" in completed.stderr
     assert "Traceback" not in completed.stderr
     assert run_cli("report", "--out", str(tmp_path / "empty")).returncode == 2
+
+
+def test_default_workers_use_every_cpu_that_memory_allows(monkeypatch):
+    import os
+
+    from autograder import pipeline
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(os, "sysconf", lambda name: {"SC_PAGE_SIZE": 4096}.get(name, 64 * 2**30 // 4096))
+    assert pipeline.default_workers() == 4
+    monkeypatch.setattr(os, "sysconf", lambda name: {"SC_PAGE_SIZE": 4096}.get(name, 7 * 2**30 // 4096))
+    assert pipeline.default_workers() == 7 * 2**30 // pipeline.RESIDENT_BYTES_PER_NOTEBOOK
+    monkeypatch.setattr(os, "sysconf", lambda name: {"SC_PAGE_SIZE": 4096}.get(name, 2**20 // 4096))
+    assert pipeline.default_workers() == 1
