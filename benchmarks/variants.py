@@ -89,8 +89,8 @@ def markdown(report: dict) -> str:
         s = row["seconds_per_epoch"]
         lines.append(f"| {row['model']} | " + " | ".join(f"{s[v]:.2f}" for v in VARIANTS) + " |")
     lines += ["", "`compiled epochs` and `+ fused Adam` build on each other; `+ XLA`, `+ bfloat16` and "
-              "`+ 1 inter-op thread` are each added to `+ fused Adam`. The kit's default is `+ fused Adam` (XLA only for plain Dense "
-              "networks on long runs, bfloat16 never: see docs/training-speed.md)."]
+              "`+ 1 inter-op thread` are each added to `+ fused Adam`. The kit's default is `+ fused Adam` (see "
+              "docs/training-speed.md)."]
     return "\n".join(lines) + "\n"
 
 

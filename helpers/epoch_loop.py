@@ -4,13 +4,12 @@
 after every batch; on a small CPU machine that overhead is as large as the arithmetic of the
 curriculum's MLPs. Here the data sit in memory as tensors, each epoch is one ``tf.function``
 that gathers shuffled batches and calls the model's own ``train_step`` (so whatever optimizer,
-loss and metrics the model was compiled with are used unchanged), and the per-batch step of
-dense-only models is compiled with XLA when the run is long enough to repay the compile time.
-Validation runs the model's ``test_step`` the same way, with larger batches (the metrics are
-sample-weighted means, so the batch size does not change them).
+loss and metrics the model was compiled with are used unchanged). Validation runs the model's
+``test_step`` the same way, with larger batches (the metrics are sample-weighted means, so the
+batch size does not change them).
 
-``benchmarks/bench.py`` measures this path against plain ``fit``; the results are in
-``benchmarks/results/bench.md``.
+``benchmarks/bench.py`` measures this path against plain ``fit`` (``benchmarks/results/bench.md``),
+``benchmarks/variants.py`` what each part of it buys (``benchmarks/results/variants.md``).
 """
 
 from __future__ import annotations
@@ -22,12 +21,6 @@ from typing import Sequence
 import numpy as np
 
 VALIDATION_BATCH_SIZE = 1024
-# XLA compiles each step once per batch shape (~0.8 s for a small MLP) and then saves ~20% per
-# step of a plain Dense network: it repays the compile only on long runs. On CPU it is slower
-# than TensorFlow's own kernels for convolutions, and ~6x slower for BatchNormalization and
-# Dropout (measured on MNIST, see use_xla), so those models never use it.
-XLA_MIN_STEPS = 3000
-_XLA_LAYERS = ("InputLayer", "Dense", "Activation", "Flatten", "Reshape")
 _BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end",
                 "on_test_batch_begin", "on_test_batch_end")
 
@@ -46,16 +39,6 @@ def unsupported_reason(model, callbacks: Sequence) -> str | None:
     return None
 
 
-def use_xla(model, total_steps: int) -> bool:
-    """XLA for the per-batch step: plain Dense networks on long runs (see ``XLA_MIN_STEPS``).
-
-    Per-epoch seconds on full MNIST (60,000 images, batch 128, 2 cores), plain graph vs XLA:
-    256-64 plain 0.70 vs 0.55; 512-512 + Dropout 2.2 vs 2.3; 5 hidden + BN + Dropout 2.5 vs 16.5.
-    """
-    plain = all(type(layer).__name__ in _XLA_LAYERS for layer in model._flatten_layers(include_self=False))
-    return total_steps >= XLA_MIN_STEPS and plain
-
-
 def run_epochs(
     model,
     x: np.ndarray,
@@ -66,14 +49,16 @@ def run_epochs(
     batch_size: int,
     callbacks: Sequence = (),
     seed: int | None = None,
-    jit_compile: bool | None = None,
+    jit_compile: bool = False,
 ) -> dict[str, list[float]]:
     """Train a compiled ``model`` like ``model.fit(..., validation_data=...)`` and return its history.
 
     Batches are reshuffled every epoch (seeded by ``seed``); the last, smaller batch is kept,
     as ``fit`` does. Epoch-level callback hooks run (``on_epoch_end`` with the same log keys
     as ``fit``, ``model.stop_training`` is honoured); batch-level hooks do not, see
-    :func:`unsupported_reason`.
+    :func:`unsupported_reason`. ``jit_compile`` compiles the per-batch step with XLA; it is off
+    because on CPU it is no faster for plain Dense networks once Adam is fused, and several times
+    slower with BatchNormalization and Dropout (``benchmarks/results/variants.md``).
     """
     import keras
     import tensorflow as tf
@@ -81,8 +66,6 @@ def run_epochs(
     x_val, y_val = validation_data
     n = len(x)
     steps = -(-n // batch_size)
-    if jit_compile is None:
-        jit_compile = use_xla(model, steps * epochs)
     features, labels = _as_tensor(x), _as_tensor(y)
     val_features, val_labels = _as_tensor(x_val), _as_tensor(y_val)
     if hasattr(model, "_symbolic_build"):  # build metrics, loss and optimizer outside the graph

@@ -80,14 +80,6 @@ def test_callbacks_with_batch_hooks_use_keras_fit(tiny_mnist):
     assert record.extra["training_path"] == "keras fit" and len(batches) == -(-700 // 128)
 
 
-def test_xla_only_for_long_dense_runs():
-    assert epoch_loop.use_xla(models.mlp((16,)), epoch_loop.XLA_MIN_STEPS)
-    assert not epoch_loop.use_xla(models.mlp((16,)), epoch_loop.XLA_MIN_STEPS - 1)
-    assert not epoch_loop.use_xla(models.cnn(), 10 * epoch_loop.XLA_MIN_STEPS)
-    assert not epoch_loop.use_xla(models.mlp((16,), dropout=0.2), 10 * epoch_loop.XLA_MIN_STEPS)
-    assert not epoch_loop.use_xla(models.mlp((16,), batchnorm=True), 10 * epoch_loop.XLA_MIN_STEPS)
-
-
 def test_xla_step_trains_like_the_plain_graph(tiny_mnist):
     def run(jit_compile):
         training.seed_everything(0)
