@@ -74,21 +74,26 @@ def run_epochs(
     train_step = tf.function(model.train_step, jit_compile=jit_compile, reduce_retracing=True, autograph=False)
     test_step = tf.function(model.test_step, reduce_retracing=True, autograph=False)
 
-    @tf.function
+    # explicit while loops, no AutoGraph: nothing depends on reading this file's source
+    @tf.function(autograph=False)
     def train_epoch(order):
-        for i in tf.range(steps):
+        def body(i):
             batch = order[i * batch_size:tf.minimum((i + 1) * batch_size, n)]
             train_step((tf.gather(features, batch), tf.gather(labels, batch)))
+            return (i + 1,)
+        tf.while_loop(lambda i: i < steps, body, (tf.constant(0),))
 
     val_n = len(x_val)
     val_steps = -(-val_n // VALIDATION_BATCH_SIZE)
 
-    @tf.function
+    @tf.function(autograph=False)
     def evaluate():
-        for i in tf.range(val_steps):
+        def body(i):
             start = i * VALIDATION_BATCH_SIZE
             stop = tf.minimum(start + VALIDATION_BATCH_SIZE, val_n)
             test_step((val_features[start:stop], val_labels[start:stop]))
+            return (i + 1,)
+        tf.while_loop(lambda i: i < val_steps, body, (tf.constant(0),))
 
     with _quiet_retracing_warnings():
         return _train(model, train_epoch, evaluate, rng=np.random.default_rng(seed), n=n, epochs=epochs,
