@@ -12,10 +12,9 @@ difference in percentage points (target: within +-0.3), and the median seconds p
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 
-from benchmarks.bench import RESULTS, kit_fit, reference_style_fit
+from benchmarks.bench import write_results, kit_fit, reference_style_fit
 
 TOLERANCE_PP = 0.3
 
@@ -83,10 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=20)
     args = parser.parse_args(argv)
     report = run(args.seeds, args.epochs)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "accuracy.json").write_text(json.dumps(report, indent=1))
-    (RESULTS / "accuracy.md").write_text(markdown(report))
-    print(markdown(report))
+    write_results("accuracy", report, markdown(report))
 
 
 if __name__ == "__main__":

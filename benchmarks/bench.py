@@ -200,6 +200,14 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_results(name: str, report: dict, text: str) -> None:
+    """Write ``benchmarks/results/<name>.json`` and ``<name>.md`` and print the markdown."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=1))
+    (RESULTS / f"{name}.md").write_text(text)
+    print(text)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
@@ -210,15 +218,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-grading", action="store_true")
     args = parser.parse_args(argv)
-    RESULTS.mkdir(exist_ok=True)
     report = {}
     if not args.skip_training:
         report["training"] = bench_training(args.repeats, args.epochs, args.mnist_size, args.cifar_size)
     if not args.skip_grading:
         report["grading"] = bench_grading(args.class_size)
-    (RESULTS / "bench.json").write_text(json.dumps(report, indent=1))
-    (RESULTS / "bench.md").write_text(markdown(report))
-    print(markdown(report))
+    write_results("bench", report, markdown(report))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import statistics
 import subprocess
 import sys
 
-from benchmarks.bench import RESULTS, _epoch_timer
+from benchmarks.bench import write_results, _epoch_timer
 
 MODELS = {
     "MLP 669,706 (512-512, Dropout 0.2)": dict(hidden=(512, 512), dropout=0.2),
@@ -100,10 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args(argv)
     report = run(args.repeats, args.epochs)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "variants.json").write_text(json.dumps(report, indent=1))
-    (RESULTS / "variants.md").write_text(markdown(report))
-    print(markdown(report))
+    write_results("variants", report, markdown(report))
 
 
 if __name__ == "__main__":
