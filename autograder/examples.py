@@ -14,7 +14,6 @@ import nbformat
 from autograder import course
 
 
-
 @dataclass(frozen=True)
 class Mutation:
     """A wrong answer: replace the answer cell ``cell`` of ``assignment`` with ``source``."""

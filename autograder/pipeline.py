@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -236,24 +237,21 @@ def merge_gradebooks(db_url: str, assignments: list[str], results: list[dict], w
     share a server gradebook, so each submission is written in its own transaction and retried
     if another grader created the same rows at the same moment.
     """
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import IntegrityError, OperationalError, SAWarning
 
-    import warnings
-
-    from sqlalchemy.exc import SAWarning
-
-    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session use; rows are correct
-    ensure_assignments(db_url, assignments, work, template)
-    for result in results:
-        for attempt in range(attempts):
-            try:
-                with course.gradebook(db_url) as gb:
-                    _write_result(gb, result)
-                break
-            except (IntegrityError, OperationalError):
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.2 * (attempt + 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session use; rows are correct
+        ensure_assignments(db_url, assignments, work, template)
+        for result in results:
+            for attempt in range(attempts):
+                try:
+                    with course.gradebook(db_url) as gb:
+                        _write_result(gb, result)
+                    break
+                except (IntegrityError, OperationalError):
+                    if attempt == attempts - 1:
+                        raise
+                    time.sleep(0.2 * (attempt + 1))
 
 
 def _write_result(gb, result: dict) -> None:

@@ -40,8 +40,6 @@ def _read_notebooks(submission: Path, expected: list[str]) -> tuple[dict[str, nb
     return notebooks, problems
 
 
-
-
 def _test_cell_changes(nb, release) -> list[str]:
     """Test cells the student deleted or edited (nbgrader restores them from the master when grading)."""
     visible = course.without_hidden_tests
