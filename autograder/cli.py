@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -15,28 +16,55 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_OK, EXIT_UNUSABLE, EXIT_NOT_GRADED = 0, 2, 3
+
+
+def _settings(args: argparse.Namespace):
+    from autograder.settings import Limits, make_settings
+
+    return make_settings(budget=args.budget, data_dir=args.data_dir or os.environ.get("NNLAB_DATA_DIR"),
+                         limits=Limits(memory_bytes=args.memory_gb * 2**30), cell_timeout=args.cell_timeout,
+                         notebook_timeout=args.notebook_timeout)
+
+
 def _grade(args: argparse.Namespace) -> int:
-    from autograder import sandbox
     from autograder.pipeline import grade_class
+    from autograder.sandboxes import SandboxUnavailable
+    from autograder.settings import SettingsError
 
     try:
-        limits = sandbox.Limits(notebook_wall_seconds=args.notebook_timeout, memory_bytes=args.memory_gb * 2**30)
-        results = grade_class(Path(args.submissions), Path(args.out), workers=args.workers,
-                              sandbox_kind=args.sandbox, resume=not args.no_resume, limits=limits,
-                              cell_timeout=args.cell_timeout, scheduler=args.scheduler, db_url=args.db)
-    except (FileNotFoundError, sandbox.SandboxUnavailable) as error:
+        settings = _settings(args)
+        if args.scheduler:
+            from autograder.runners.dask import DaskRunner
+
+            runner = DaskRunner(args.scheduler)
+        else:
+            from autograder.runners.local import LocalRunner
+
+            runner = LocalRunner(args.workers)
+        run = grade_class(Path(args.submissions), Path(args.out), settings, sandbox=args.sandbox, runner=runner,
+                          resume=not args.no_resume, db_url=args.db, keep_scratch=args.keep_scratch)
+    except (FileNotFoundError, SandboxUnavailable, SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_UNUSABLE
+    return _print_outcome(run, Path(args.out))
+
+
+def _print_outcome(run, out: Path) -> int:
+    """The grade table, where the outputs are, and the exit code (3 when some submissions were not graded)."""
+    from autograder.report import write_report
     from autograder.summary import grade_table
 
-    print(grade_table(results))
-    out = Path(args.out)
-    if results:
-        from autograder.report import write_report
-
+    print(grade_table(run.results))
+    if run.results:
         print(f"report: {write_report(out)}")
     print(f"grades: {out / 'grades.csv'}   feedback: {out / 'feedback'}")
-    return 0
+    if run.not_graded:
+        print(f"{len(run.not_graded)} submission(s) NOT GRADED because the grader failed (see their status); "
+              "they have no score. Fix the cause and run `grade` again: only they are graded again.",
+              file=sys.stderr)
+        return EXIT_NOT_GRADED
+    return EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -51,20 +79,19 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _feedback(args: argparse.Namespace) -> int:
-    from autograder.pipeline import copy_feedback
+    from autograder.store import copy_feedback
 
-    out = Path(args.out)
-    copy_feedback(out / "work", out / "feedback")
-    print(f"feedback: {out / 'feedback'}")
+    print(f"feedback: {copy_feedback(Path(args.out))}")
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
     from autograder.export import export
+    from autograder.gradebook import sqlite_url
 
     out = Path(args.out)
     try:
-        n = export(args.db or f"sqlite:///{(out / 'gradebook.db').resolve()}", out / "export.csv")
+        n = export(args.db or sqlite_url(out), out / "export.csv")
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -84,8 +111,14 @@ def _collect(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from autograder.demo import run_demo
+    from autograder.sandboxes import SandboxUnavailable
 
-    return run_demo(Path(args.out), workers=args.workers)
+    try:
+        run = run_demo(Path(args.out), workers=args.workers, budget=args.budget)
+    except SandboxUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    return _print_outcome(run, Path(args.out) / "graded")
 
 
 def _walkthrough(args: argparse.Namespace) -> int:
@@ -96,6 +129,10 @@ def _walkthrough(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from autograder.sandboxes.choose import CHOICES as SANDBOX_CHOICES
+    from helpers.budget import BUDGETS
+
+    budget_names = list(BUDGETS)
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -110,18 +147,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dest", help="submissions folder to fill: DEST/<student>/<assignment>/<notebook>.ipynb")
     p.set_defaults(run=_collect)
 
-    p = sub.add_parser("grade", help="autograde SUBMISSIONS_DIR/<student>/<assignment>/<notebook>.ipynb")
+    p = sub.add_parser("grade", help="autograde SUBMISSIONS_DIR/<student>/<assignment>/<notebook>.ipynb",
+                       epilog="exit codes: 0 every submission graded; 2 nothing graded (unusable input, no "
+                              "working sandbox, no dataset mirror); 3 some submissions not graded because the "
+                              "grader failed (status 'not graded: ...'; rerun `grade` to retry only those)")
     p.add_argument("submissions", metavar="SUBMISSIONS_DIR")
     p.add_argument("--out", required=True, help="output folder: grades.csv, feedback/, gradebook.db, work/")
+    p.add_argument("--budget", default="grade", choices=budget_names,
+                   help="training budget of the graded notebooks (default grade; NNLAB_BUDGET is ignored here)")
+    p.add_argument("--data-dir", help="dataset mirror with mnist.npz and cifar10.npz (default: NNLAB_DATA_DIR)")
     p.add_argument("--workers", type=int, default=None,
                    help="notebooks graded at once (default: one per CPU, as memory allows)")
-    p.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "docker", "none"],
-                   help="isolation of student code (auto: bwrap when it works; none is unsafe and warns)")
+    p.add_argument("--sandbox", default="auto", choices=SANDBOX_CHOICES,
+                   help="isolation of student code (auto: bubblewrap, after a test kernel started in it; "
+                        "none is unsafe, warns, and is recorded in the results)")
     p.add_argument("--no-resume", action="store_true", help="regrade submissions already graded in --out")
     p.add_argument("--cell-timeout", type=int, default=None,
                    help="seconds a non-training cell may run (default 120; training cells get the budget's limit)")
     p.add_argument("--notebook-timeout", type=int, default=900, help="wall-clock seconds per notebook (default 900)")
     p.add_argument("--memory-gb", type=int, default=12, help="address-space limit of a kernel in GiB (default 12)")
+    p.add_argument("--keep-scratch", action="store_true",
+                   help="keep each job's scratch folder (what the kernel wrote) for debugging")
     p.add_argument("--scheduler", help="Dask scheduler address (tcp://HOST:PORT): one task per submission on the "
                                        "cluster instead of local workers")
     p.add_argument("--db", help="class gradebook URL, e.g. postgresql://user@host/course (default: SQLite "
@@ -141,12 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("walkthrough", help="execute the masters and render the self-study site")
     p.add_argument("--out", default="site", help="site folder (default: site)")
-    p.add_argument("--budget", default="smoke", choices=["full", "grade", "smoke"], help="training budget")
+    p.add_argument("--budget", default="smoke", choices=budget_names, help="training budget")
     p.set_defaults(run=_walkthrough)
 
     p = sub.add_parser("demo", help="release, make an example class, grade it in the sandbox, report")
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--budget", default="grade", choices=budget_names, help="training budget (default grade)")
     p.set_defaults(run=_demo)
     return parser
 

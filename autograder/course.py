@@ -41,11 +41,36 @@ def assignments() -> list[str]:
     return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def cell_timeout(cell, default: int = CELL_TIMEOUT_S) -> int:
-    """Per-cell timeout for nbgrader's Execute preprocessor (``Execute.timeout_func``)."""
-    from helpers.budget import get_budget
+def max_scores(assignment: str) -> tuple[float, float]:
+    """(all points, autograded points) of an assignment, read from its master notebooks."""
+    import nbformat
 
+    total = auto = 0.0
+    for path in (SOLUTIONS / assignment).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade"):
+                total += meta.get("points", 0)
+                auto += meta.get("points", 0) if cell.cell_type == "code" else 0
+    return total, auto
+
+
+def master_notebooks(assignment: str) -> list[Path]:
+    """The master and released notebooks of an assignment (what grading it depends on)."""
+    return sorted((SOLUTIONS / assignment).glob("*.ipynb")) + sorted((RELEASES / assignment).glob("*.ipynb"))
+
+
+def cell_timeout(cell, default: int = CELL_TIMEOUT_S, training: int | None = None) -> int:
+    """Per-cell timeout for nbgrader's Execute preprocessor (``Execute.timeout_func``).
+
+    Training cells (metadata ``nnlab.training``) get ``training`` seconds; without it (JupyterLab's
+    Validate button) the limit of the budget the student set.
+    """
     if cell.get("metadata", {}).get("nnlab", {}).get("training"):
+        if training is not None:
+            return training
+        from helpers.budget import get_budget
+
         return TRAINING_CELL_TIMEOUT_S.get(get_budget().name, 4 * 3600)
     return default
 
@@ -61,8 +86,10 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
                     release: Path = RELEASES) -> Config:
     """Build the nbgrader Config used by every step (release, autograde, feedback)."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute, GetGrades,
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
                                         IgnorePattern, LimitOutput, SaveAutoGrades)
+
+    from autograder.preprocessors.execute import RecordingExecute
 
     from autograder.preprocessors.limit_output_size import LimitOutputSize
     from autograder.preprocessors.strip_tracebacks import StripTestTracebacks
@@ -81,8 +108,8 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
     c.Execute.iopub_timeout = 30
     c.LimitOutput.max_lines = 200
     c.LimitOutput.max_traceback = 50
-    # nbgrader's default autograde steps, plus a cap on the size of each output
-    c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    # nbgrader's default autograde steps (Execute recording where it stopped), plus a cap on the size of each output
+    c.Autograde.autograde_preprocessors = [RecordingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                            LimitOutputSize, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, StripTestTracebacks, CSSHTMLHeaderPreprocessor]
     c.ClearHiddenTests.enforce_metadata = False

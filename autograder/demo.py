@@ -10,10 +10,10 @@ from pathlib import Path
 import nbformat
 
 from autograder import course, examples
-from autograder.pipeline import grade_class
+from autograder.pipeline import ClassRun, grade_class
 from autograder.release import release
-from autograder.report import write_report
-from autograder.summary import grade_table
+from autograder.runners.local import LocalRunner
+from autograder.settings import make_settings
 
 
 def build_class(root: Path) -> list[str]:
@@ -42,28 +42,23 @@ def build_class(root: Path) -> list[str]:
     return described
 
 
-def run_demo(out: Path, *, workers: int = 2) -> int:
-    """Run the whole instructor workflow on the example class and print where everything is."""
-    os.environ.setdefault("NNLAB_BUDGET", "grade")
+def run_demo(out: Path, *, workers: int = 2, budget: str = "grade") -> ClassRun:
+    """Run the whole instructor workflow on the example class; returns the graded run."""
     start = time.monotonic()
-    if not os.environ.get("NNLAB_DATA_DIR"):
+    data_dir = os.environ.get("NNLAB_DATA_DIR")
+    if not data_dir:
         from helpers.data import build_mirror
 
         print("0/4 NNLAB_DATA_DIR is not set: saving Keras' datasets as a mirror for the sandbox (needs internet) ...")
-        os.environ["NNLAB_DATA_DIR"] = str(build_mirror(out / "datasets").resolve())
+        data_dir = str(build_mirror(out / "datasets").resolve())
+    settings = make_settings(budget=budget, data_dir=data_dir)
     print("1/4 releasing student notebooks from solutions/ ...")
     for path in release():
         print(f"    {path.relative_to(course.REPO)}")
     print("2/4 building an example class ...")
     for line in build_class(out / "submissions"):
         print(f"    {line}")
-    print(f"3/4 grading in the sandbox with {workers} workers at the '{os.environ['NNLAB_BUDGET']}' budget ...")
-    results = grade_class(out / "submissions", out / "graded", workers=workers, resume=False)
-    print("4/4 writing the class report ...")
-    report = write_report(out / "graded")
-    print(grade_table(results))
-    print(f"grades:   {out / 'graded' / 'grades.csv'}")
-    print(f"feedback: {out / 'graded' / 'feedback'}")
-    print(f"report:   {report}")
-    print(f"done in {time.monotonic() - start:.0f} s")
-    return 0
+    print(f"3/4 grading in the sandbox with {workers} workers at the '{budget}' budget ...")
+    run = grade_class(out / "submissions", out / "graded", settings, runner=LocalRunner(workers), resume=False)
+    print(f"4/4 done in {time.monotonic() - start:.0f} s")
+    return run

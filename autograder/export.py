@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from autograder import course
+from autograder import gradebook
 
 COLUMNS = ["student_id", "assignment", "score", "max_score", "auto_score", "auto_max_score", "needs_manual_grade"]
 
@@ -14,19 +14,12 @@ def export(db_url: str, out_csv: Path) -> int:
     """Write one CSV row per student and assignment of the gradebook at ``db_url``; returns the number of rows."""
     if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).exists():
         raise FileNotFoundError(f"{db_url[len('sqlite:///'):]} does not exist: run `grade` first")
-    rows = []
-    with course.gradebook(db_url) as gb:
-        for assignment in gb.assignments:
-            for submission in assignment.submissions:
-                grades = [g.to_dict() for nb in submission.notebooks for g in nb.grades]
-                auto = [g for g in grades if g["cell_type"] == "code"]
-                rows.append({"student_id": submission.student.id, "assignment": assignment.name,
-                             "score": round(submission.score, 2), "max_score": submission.max_score,
-                             "auto_score": round(sum(g["auto_score"] or 0 for g in auto), 2),
-                             "auto_max_score": sum(g["max_score"] for g in auto),
-                             "needs_manual_grade": submission.needs_manual_grade})
+    rows = [{"student_id": student, "assignment": assignment, "score": round(s.score, 2), "max_score": s.max_score,
+             "auto_score": round(s.auto_score, 2), "auto_max_score": s.auto_max_score,
+             "needs_manual_grade": s.needs_manual_grade}
+            for (student, assignment), s in sorted(gradebook.scores(db_url).items())]
     with out_csv.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, COLUMNS)
         writer.writeheader()
-        writer.writerows(sorted(rows, key=lambda r: (r["student_id"], r["assignment"])))
+        writer.writerows(rows)
     return len(rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -12,18 +11,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-FAILURE_KINDS = ("missing notebook", "invalid notebook", "timed out", "cell timeout", "kernel died", "flagged",
-                 "edited", "deleted", "autograding failed")
-
-
-def load_results(out_dir: Path) -> list[dict]:
-    """Every graded submission's result record under ``out_dir/work/jobs``."""
-    return [json.loads(p.read_text()) for p in sorted(out_dir.glob("work/jobs/*/done.json"))]
-
-
-def failure_kinds(status: str) -> list[str]:
-    """The kinds of problem named in a status ("graded" has none)."""
-    return [kind for kind in FAILURE_KINDS if kind in status] or ([] if status == "graded" else ["other"])
+from autograder.results import ProblemKind, Result
+from autograder.store import ResultStore
 
 
 def _save(fig, path: Path) -> str:
@@ -33,27 +22,33 @@ def _save(fig, path: Path) -> str:
     return path.name
 
 
-def figures(results: list[dict], folder: Path) -> dict[str, str]:
+def problem_counts(results: list[Result]) -> Counter:
+    """Submissions with at least one problem of each kind."""
+    return Counter(kind for r in results for kind in {p.kind for p in r.problems})
+
+
+def figures(results: list[Result], folder: Path) -> dict[str, str]:
     """Draw the report's figures into ``folder``; returns {title: file name}."""
     folder.mkdir(parents=True, exist_ok=True)
     made = {}
-    assignments = sorted({r["assignment"] for r in results})
+    assignments = sorted({r.assignment for r in results})
 
     fig, axes = plt.subplots(1, len(assignments), figsize=(4.5 * len(assignments), 3.5), squeeze=False)
     for ax, assignment in zip(axes[0], assignments):
-        rows = [r for r in results if r["assignment"] == assignment]
-        ax.hist([r["auto_score"] for r in rows], bins=10, range=(0, max(r["auto_max_score"] for r in rows) or 1))
+        rows = [r for r in results if r.assignment == assignment]
+        ax.hist([r.scores.auto_score for r in rows if r.graded], bins=10,
+                range=(0, max(r.auto_max_score for r in rows) or 1))
         ax.set_title(assignment)
         ax.set_xlabel("autograded score")
         ax.set_ylabel("students")
     made["Score distribution per assignment"] = _save(fig, folder / "scores.png")
 
-    tests = sorted({(t["notebook"], t["test"]) for r in results for t in r.get("tests", [])})
+    tests = sorted({(t.notebook, t.test) for r in results for t in r.tests})
     if tests:
         rates = []
         for notebook, test in tests:
-            runs = [t for r in results for t in r.get("tests", []) if (t["notebook"], t["test"]) == (notebook, test)]
-            rates.append(100 * sum(t["passed"] for t in runs) / len(runs))
+            runs = [t for r in results for t in r.tests if (t.notebook, t.test) == (notebook, test)]
+            rates.append(100 * sum(t.passed for t in runs) / len(runs))
         fig, ax = plt.subplots(figsize=(8, 0.35 * len(tests) + 1.5))
         ax.barh([f"{n}: {t}" for n, t in tests], rates, color="C2")
         ax.set_xlim(0, 100)
@@ -63,15 +58,15 @@ def figures(results: list[dict], folder: Path) -> dict[str, str]:
         made["Pass rate of every test"] = _save(fig, folder / "pass_rates.png")
 
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(results) + 1.5))
-    ax.barh([f"{r['student_id']} / {r['assignment']}" for r in results], [r["seconds"] for r in results])
+    ax.barh([f"{r.student_id} / {r.assignment}" for r in results], [r.seconds for r in results])
     ax.set_xlabel("grading time (s)")
     ax.set_title("Grading time per submission")
     ax.invert_yaxis()
     made["Grading time per submission"] = _save(fig, folder / "grading_time.png")
 
-    kinds = Counter(kind for r in results for kind in failure_kinds(r["status"]))
-    fig, ax = plt.subplots(figsize=(7, 0.4 * max(len(kinds), 1) + 1.5))
-    ax.barh(list(kinds) or ["none"], list(kinds.values()) or [0], color="C3")
+    kinds = problem_counts(results)
+    fig, ax = plt.subplots(figsize=(7, 0.4 * len(ProblemKind) + 1.5))
+    ax.barh([k.value for k in ProblemKind], [kinds[k] for k in ProblemKind], color="C3")
     ax.set_xlabel("submissions")
     ax.set_title("Problems by kind")
     made["Problems by kind"] = _save(fig, folder / "failures.png")
@@ -80,23 +75,34 @@ def figures(results: list[dict], folder: Path) -> dict[str, str]:
 
 def write_report(out_dir: Path) -> Path:
     """Write ``out_dir/report/index.html`` (with its PNG figures) from the graded results."""
-    results = load_results(out_dir)
+    results = ResultStore(out_dir).all()
     if not results:
         raise FileNotFoundError(f"no graded submissions under {out_dir}/work/jobs: run `grade` first")
     folder = out_dir / "report"
     made = figures(results, folder)
-    rows = "".join(
-        f"<tr><td>{html.escape(r['student_id'])}</td><td>{html.escape(r['assignment'])}</td>"
-        f"<td>{r['score']:g} / {r['max_score']:g}</td><td>{r['auto_score']:g} / {r['auto_max_score']:g}</td>"
-        f"<td>{r['seconds']:.0f} s</td><td>{html.escape(r['status'])}</td></tr>" for r in results)
+    rows = "".join(_row(r) for r in results)
+    kinds = problem_counts(results)
+    by_kind = "".join(f"<li>{kind.value}: {kinds[kind]} submission(s)</li>" for kind in ProblemKind)
+    settings = sorted({(r.budget, r.sandbox) for r in results})
+    used = ", ".join(f"budget {b}, sandbox {s}" for b, s in settings)
     images = "".join(f"<h2>{html.escape(title)}</h2><img src='{name}' alt='{html.escape(title)}'>"
                      for title, name in made.items())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Class report</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px}}img{{max-width:100%}}</style></head><body>
-<h1>Class report</h1><p>{len(results)} submissions, {sum(r['status'] == 'graded' for r in results)} graded cleanly.</p>
+<h1>Class report</h1><p>{len(results)} submissions, {sum(r.status == 'graded' for r in results)} graded cleanly,
+{sum(not r.graded for r in results)} not graded (the grader failed; no score). Graded with {html.escape(used)}.</p>
+<h2>Problems by kind</h2><ul>{by_kind}</ul>
 <table><tr><th>student</th><th>assignment</th><th>score</th><th>autograded</th><th>time</th><th>status</th></tr>
 {rows}</table>{images}</body></html>"""
     index = folder / "index.html"
     index.write_text(page)
     return index
+
+
+def _row(r: Result) -> str:
+    s = r.scores
+    score = f"{s.score:g} / {s.max_score:g}" if s else "not graded"
+    auto = f"{s.auto_score:g} / {s.auto_max_score:g}" if s else "-"
+    return (f"<tr><td>{html.escape(r.student_id)}</td><td>{html.escape(r.assignment)}</td><td>{score}</td>"
+            f"<td>{auto}</td><td>{r.seconds:.0f} s</td><td>{html.escape(r.status)}</td></tr>")

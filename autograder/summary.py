@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from prettytable import PrettyTable
 
+from autograder.results import Result
 
-def grade_table(results: list[dict]) -> PrettyTable:
-    """student, assignment, score, autograded score and status of every graded submission."""
+
+def grade_table(results: list[Result]) -> PrettyTable:
+    """student, assignment, score, autograded score and status of every submission (no score when not graded)."""
     table = PrettyTable(["student", "assignment", "score", "autograded", "status"])
     for r in results:
-        table.add_row([r["student_id"], r["assignment"], f"{r['score']:g}/{r['max_score']:g}",
-                       f"{r['auto_score']:g}/{r['auto_max_score']:g}", r["status"][:70]])
+        s = r.scores
+        table.add_row([r.student_id, r.assignment, f"{s.score:g}/{s.max_score:g}" if s else "-",
+                       f"{s.auto_score:g}/{s.auto_max_score:g}" if s else "-", r.status[:70]])
     table.align = "l"
     return table

@@ -1,10 +1,10 @@
-"""Grade one student's submission of one assignment (run in its own process by the pipeline).
+"""Grade one student's submission of one assignment (run in its own process by :mod:`autograder.jobs`).
 
-    python -m autograder.worker JOB.json
+    python -m autograder.worker WORK/job.json
 
-The job folder gets a private nbgrader course (a copy of the template gradebook, the
-submitted notebooks) and a scratch folder that is the sandboxed kernel's only writable place.
-The result is written to ``result.json`` beside the job file.
+The job folder gets a private nbgrader course (a copy of the template gradebook, the submitted
+notebooks) and a scratch folder that is the sandboxed kernel's only writable place. The result
+is written to ``attempt.json`` beside the job file.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -20,27 +21,37 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course, integrity, sandbox
+from autograder import course, gradebook, integrity, sandboxes
+from autograder.jobs import Job
+from autograder.results import GradeRow, Problem, Result, TestOutcome
+
+LIMIT_ERRORS = {"CellTimeoutError": "cell time limit", "MemoryError": "memory limit hit",
+                "BlockingIOError": "process limit hit"}
+FILE_TOO_LARGE = "[Errno 27]"  # EFBIG: the file-size limit
 
 
-def _read_notebooks(submission: Path, expected: list[str]) -> tuple[dict[str, nbformat.NotebookNode], list[str]]:
+def _read_notebooks(submission: Path, expected: list[str]) -> tuple[dict[str, nbformat.NotebookNode], list[Problem]]:
     notebooks, problems = {}, []
     for name in expected:
         path = submission / f"{name}.ipynb"
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            problems.append(Problem.student(f"refused {name}.ipynb: not a regular file (hand in the notebook itself)"))
+            continue
         if not path.is_file():
-            problems.append(f"missing notebook {name}.ipynb")
+            problems.append(Problem.student(f"missing notebook {name}.ipynb"))
             continue
         try:
             nb = nbformat.read(path, as_version=4)
             nbformat.validate(nb)
         except Exception as error:  # any unreadable file is the student's problem, not a crash
-            problems.append(f"invalid notebook {name}.ipynb ({type(error).__name__}: not a readable notebook)")
+            problems.append(Problem.student(
+                f"invalid notebook {name}.ipynb ({type(error).__name__}: not a readable notebook)"))
             continue
         notebooks[name] = nb
     return notebooks, problems
 
 
-def _test_cell_changes(nb, release) -> list[str]:
+def _test_cell_changes(nb, release) -> list[Problem]:
     """Test cells the student deleted or edited (nbgrader restores them from the master when grading)."""
     visible = course.without_hidden_tests
     tests = {c.metadata["nbgrader"]["grade_id"]: visible(c.source) for c in release.cells
@@ -49,9 +60,9 @@ def _test_cell_changes(nb, release) -> list[str]:
     changes = []
     for grade_id, source in tests.items():
         if grade_id not in submitted:
-            changes.append(f"test cell {grade_id} deleted (restored)")
+            changes.append(Problem.student(f"test cell {grade_id} deleted (restored)"))
         elif submitted[grade_id].strip() != source.strip():
-            changes.append(f"test cell {grade_id} edited (restored)")
+            changes.append(Problem.student(f"test cell {grade_id} edited (restored)"))
     return changes
 
 
@@ -65,134 +76,149 @@ def _failure_message(cell) -> str:
     return ""
 
 
-def _outcomes(autograded: Path, grades: list[dict]) -> list[dict]:
+def _autograded(folder: Path) -> list[tuple[str, nbformat.NotebookNode]]:
+    return [(path.stem, nbformat.read(path, as_version=4)) for path in sorted(folder.glob("*.ipynb"))]
+
+
+def _outcomes(notebooks: list[tuple[str, nbformat.NotebookNode]], grades: list[GradeRow]) -> list[TestOutcome]:
     """Per autograded test: points earned (from the gradebook) and the message the cell printed."""
-    earned = {(g["notebook"], g["name"]): g for g in grades}
+    earned = {(g.notebook, g.name): g for g in grades}
     outcomes = []
-    for path in sorted(autograded.glob("*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
+    for name, nb in notebooks:
+        for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-                grade = earned.get((path.stem, meta["grade_id"]), {})
-                message = _failure_message(cell)
-                outcomes.append({"notebook": path.stem, "test": meta["grade_id"], "points": meta.get("points", 0),
-                                 "score": grade.get("auto_score") or 0.0,
-                                 "passed": (grade.get("auto_score") or 0.0) >= meta.get("points", 0),
-                                 "message": message, "timeout": message.startswith("CellTimeoutError")})
+                grade = earned.get((name, meta["grade_id"]))
+                outcomes.append(TestOutcome(notebook=name, test=meta["grade_id"], points=meta.get("points", 0),
+                                            score=(grade.auto_score or 0.0) if grade else 0.0,
+                                            message=_failure_message(cell)))
     return outcomes
 
 
-RUNTIME_ERRORS = {"CellTimeoutError": "cell timeout", "MemoryError": "memory limit hit",
-                  "BlockingIOError": "process limit hit", "DeadKernelError": "kernel died"}
-
-
-def _runtime_problems(autograded: Path) -> list[str]:
-    """Cells stopped by a limit (time, memory), named by notebook and cell number."""
+def _limit_problems(notebooks: list[tuple[str, nbformat.NotebookNode]]) -> list[Problem]:
+    """Cells stopped by a limit (time, memory, processes, file size), named by notebook and cell number."""
     problems = []
-    for path in sorted(autograded.glob("*.ipynb")):
-        for index, cell in enumerate(nbformat.read(path, as_version=4).cells, start=1):
+    for name, nb in notebooks:
+        for index, cell in enumerate(nb.cells, start=1):
             for output in cell.get("outputs", []):
-                kind = RUNTIME_ERRORS.get(output.get("ename", ""))
-                if output.get("output_type") == "error" and kind:
-                    problems.append(f"{kind} in {path.stem} cell {index}")
+                if output.get("output_type") != "error":
+                    continue
+                kind = LIMIT_ERRORS.get(output.get("ename", ""))
+                if kind is None and FILE_TOO_LARGE in str(output.get("evalue", "")):
+                    kind = "file size limit hit"
+                if kind:
+                    problems.append(Problem.limit(f"{kind} in {name} cell {index}"))
     return problems
 
 
-def _grades(db_url: str, assignment: str, student: str) -> list[dict]:
-    with course.gradebook(db_url) as gb:
-        submission = gb.find_submission(assignment, student)
-        return [g.to_dict() for nb in submission.notebooks for g in nb.grades]
+def _lost_kernel(progress_file: Path, log: str) -> Problem:
+    """Why nbgrader gave up on a notebook, judged by where the kernel was (see RecordingExecute)."""
+    try:
+        where = json.loads(progress_file.read_text())
+    except (OSError, ValueError):
+        where = {}
+    last_line = (log.strip().splitlines() or ["no log"])[-1][:200]
+    if not where or where.get("event") in ("starting kernel", None) or not where.get("student_code_ran"):
+        return Problem.infrastructure(f"the kernel did not start or died before any student code ran ({last_line})")
+    place = f"{where['notebook']} cell {where['cell']}"
+    timeout = where.get("timeout")
+    if where["event"] == "stopped after time limit" or (timeout and where.get("elapsed", 0) >= timeout):
+        return Problem.limit(f"cell time limit in {place}: the cell ignored the interrupt at {timeout} s and the "
+                             "kernel was stopped")
+    return Problem.student(f"kernel died in {place} (the code crashed it, or used up memory or processes)")
 
 
-def _scores(grades: list[dict]) -> dict:
-    auto = [g for g in grades if g["cell_type"] == "code"]
-    return {"score": sum(g["auto_score"] or 0 for g in grades if g["manual_score"] is None) +
-            sum(g["manual_score"] for g in grades if g["manual_score"] is not None),
-            "max_score": sum(g["max_score"] for g in grades),
-            "auto_score": sum(g["auto_score"] or 0 for g in auto),
-            "auto_max_score": sum(g["max_score"] for g in auto),
-            "needs_manual_grade": any(g["needs_manual_grade"] for g in grades)}
-
-
-def grade(job: dict) -> dict:
-    """Autograde one submission as described by ``job``; returns the result record."""
-    start = time.monotonic()
-    work = Path(job["work"])
-    student, assignment = job["student"], job["assignment"]
-    root = work / "course"
-    shutil.rmtree(work / "course", ignore_errors=True)
-    db_path = root / "gradebook.db"
-    root.mkdir(parents=True)
-    shutil.copy(job["template_db"], db_path)
-    db_url = f"sqlite:///{db_path}"
-    masters = {p.stem: nbformat.read(p, as_version=4) for p in sorted((course.RELEASES / assignment).glob("*.ipynb"))}
-    notebooks, problems = _read_notebooks(Path(job["folder"]), list(masters))
-    submitted = root / "submitted" / student / assignment
-    submitted.mkdir(parents=True)
-    flags = []
-    for name, nb in notebooks.items():
-        problems += _test_cell_changes(nb, masters[name])
-        flags += [f"{name}: {p}" for p in integrity.scan_notebook(nb)]
-        nbformat.write(nb, submitted / f"{name}.ipynb")
-
-    result = {"student_id": student, "assignment": assignment, "score": 0.0, "max_score": job["max_score"],
-              "auto_score": 0.0, "auto_max_score": job["auto_max_score"], "tests": [], "problems": problems,
-              "flags": flags}
-    if notebooks:
-        scratch = work / "scratch"
-        shutil.rmtree(scratch, ignore_errors=True)
-        sandbox.prepare_scratch(scratch)
-        limits = sandbox.Limits(**job.get("limits", {}))
-        hide = (course.REPO, Path(job["out"]), Path(job["folder"]).parents[1])
-        # zmq IPC socket paths must stay under ~100 characters: a short folder of their own, shared with the kernel
-        ipc_dir = Path(tempfile.mkdtemp(prefix="nnlab-ipc-", dir="/tmp"))
-        sandbox.prepare_scratch(ipc_dir, subfolders=())
-        kernel_name, jupyter_path = sandbox.install_kernelspec(job["sandbox"], scratch, limits, hide, ipc_dir)
-        os.environ["JUPYTER_PATH"] = str(jupyter_path)
-        (scratch / "runtime").mkdir(exist_ok=True)
+def _autograde(job: Job, root: Path, db_url: str, result: Result) -> None:
+    """Run nbgrader's autograde and feedback with the kernel in the job's sandbox; fill in ``result``."""
+    settings = job.settings
+    sandbox = sandboxes.backend(settings.sandbox)
+    work = Path(job.work)
+    scratch = work / "scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    # zmq IPC socket paths must stay under ~100 characters: a short folder of their own, shared with the kernel
+    ipc_dir = Path(tempfile.mkdtemp(prefix="nnlab-ipc-", dir="/tmp"))
+    try:
+        sandboxes.prepare_scratch(scratch)
+        sandboxes.prepare_scratch(ipc_dir, subfolders=())
+        hide = tuple(Path(p) for p in job.hide)
+        os.environ["JUPYTER_PATH"] = str(sandboxes.install_kernelspec(sandbox, scratch, ipc_dir, settings, hide))
         os.environ["JUPYTER_RUNTIME_DIR"] = str(scratch / "runtime")
         config = course.nbgrader_config(root=root, db_url=db_url)
         config.CourseDirectory.submitted_directory = "submitted"
-        config.Execute.kernel_name = kernel_name
-        if job.get("cell_timeout"):
-            config.Execute.timeout_func = functools.partial(course.cell_timeout, default=int(job["cell_timeout"]))
+        config.Execute.kernel_name = sandboxes.base.KERNEL_NAME
+        config.Execute.timeout_func = functools.partial(course.cell_timeout, default=settings.cell_timeout,
+                                                        training=settings.training_cell_timeout)
+        config.RecordingExecute.progress_file = str(job.progress_file)
         config.KernelManager.transport = "ipc"  # the sandbox has no network, not even loopback
         config.KernelManager.connection_file = str(scratch / "runtime" / "kernel.json")
         config.KernelManager.ip = str(ipc_dir / "kernel")
         from nbgrader.apps import NbGraderAPI
 
         api = NbGraderAPI(config=config)
-        graded = api.autograde(assignment, student, force=True, create=True)
+        graded = api.autograde(job.assignment, job.student, force=True, create=True)
         if not graded["success"]:
             log = graded.get("log", "") + graded.get("error", "")
-            died = "DeadKernel" in log or "Kernel died" in log or "kernel" in log.lower()
-            problems.append("kernel died (crash, memory or process limit)" if died else "autograding failed")
-            result["log_tail"] = log[-2000:]
-        else:
-            feedback = api.generate_feedback(assignment, student, force=True)
-            if not feedback["success"]:
-                problems.append("feedback could not be generated")
-            grades = _grades(db_url, assignment, student)
-            result["grades"] = [{k: g[k] for k in ("notebook", "name", "auto_score", "needs_manual_grade", "cell_type")}
-                                for g in grades]
-            result["tests"] = _outcomes(root / "autograded" / student / assignment, grades)
-            result.update(_scores(grades))
-            problems += _runtime_problems(root / "autograded" / student / assignment)
+            result.problems.append(_lost_kernel(job.progress_file, log))
+            result.log_tail = log[-2000:]
+            return
+        if not api.generate_feedback(job.assignment, job.student, force=True)["success"]:
+            result.problems.append(Problem.infrastructure("feedback could not be generated"))
+        notebooks = _autograded(root / "autograded" / job.student / job.assignment)
+        with course.gradebook(db_url) as gb:
+            result.grades = gradebook.grade_rows(gb.find_submission(job.assignment, job.student))
+        result.tests = _outcomes(notebooks, result.grades)
+        result.problems += _limit_problems(notebooks)
+    finally:
         shutil.rmtree(ipc_dir, ignore_errors=True)
-    if flags:
-        result["score"] -= result["auto_score"]
-        result["auto_score"] = 0.0
-        problems.append("flagged: code changes the grading environment; autograded points withheld for review")
-    result["status"] = "graded" if not problems else "; ".join(problems)
-    result["seconds"] = round(time.monotonic() - start, 2)
+        if not job.keep_scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def grade(job: Job) -> Result:
+    """Autograde one submission as described by ``job``."""
+    start = time.monotonic()
+    root = Path(job.work) / "course"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    db_path = root / "gradebook.db"
+    shutil.copy(job.template_db, db_path)
+    masters = {p.stem: nbformat.read(p, as_version=4) for p in sorted((course.RELEASES / job.assignment).glob("*.ipynb"))}
+    notebooks, problems = _read_notebooks(Path(job.folder), list(masters))
+    result = job.empty_result(*problems)
+    submitted = root / "submitted" / job.student / job.assignment
+    submitted.mkdir(parents=True)
+    for name, nb in notebooks.items():
+        result.problems += _test_cell_changes(nb, masters[name])
+        result.flags += [f"{name}: {p}" for p in integrity.scan_notebook(nb)]
+        nbformat.write(nb, submitted / f"{name}.ipynb")
+    if notebooks:
+        _autograde(job, root, f"sqlite:///{db_path}", result)
+    if result.flags:
+        result.problems.append(Problem.student(
+            "flagged: code changes the grading environment; autograded points withheld for review"))
+    result.seconds = round(time.monotonic() - start, 2)
     return result
 
 
+def _die_with_grader() -> None:
+    """Get SIGKILL when the grading process that started this one ends (Linux), and never outlive it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        return
+    parent = os.environ.get("NNLAB_GRADER_PID")
+    if parent and os.getppid() != int(parent):
+        sys.exit("the grading process ended before this worker started")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _die_with_grader()
     job_file = Path((argv or sys.argv[1:])[0])
-    job = json.loads(job_file.read_text())
+    job = Job.from_json(job_file.read_text())
     result = grade(job)
-    (job_file.parent / "result.json").write_text(json.dumps(result, indent=1))
+    (job_file.parent / "attempt.json").write_text(json.dumps(result.to_dict(), indent=1))
     return 0
 
 

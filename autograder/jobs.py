@@ -1,0 +1,126 @@
+"""One grading job: what it needs, and running it in its own process with retries of the grader's failures.
+
+Both runners (local processes, Dask) call :func:`run_job`; the job carries its settings, so a
+worker never depends on its own environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from autograder.results import Problem, Result
+from autograder.settings import GradingSettings
+
+ATTEMPTS = 3  # one try and two retries of infrastructure failures
+RETRY_PAUSE_S = 2.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """Grade ``folder`` (one student's submission of one assignment) inside ``work``."""
+
+    student: str
+    assignment: str
+    folder: str
+    work: str
+    template_db: str
+    settings: GradingSettings
+    max_score: float
+    auto_max_score: float
+    notebooks: int
+    key: str
+    hide: tuple[str, ...] = ()
+    keep_scratch: bool = False
+
+    @property
+    def wall_seconds(self) -> int:
+        """How long the whole job may take before its process is killed."""
+        return self.settings.notebook_timeout * max(1, self.notebooks) + 60
+
+    @property
+    def progress_file(self) -> Path:
+        return Path(self.work) / "progress.json"
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "settings": self.settings.to_dict()}, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Job":
+        values = json.loads(text)
+        values["settings"] = GradingSettings.from_dict(values["settings"])
+        values["hide"] = tuple(values.get("hide", ()))
+        return cls(**values)
+
+    def empty_result(self, *problems: Problem) -> Result:
+        return Result(student_id=self.student, assignment=self.assignment, max_score=self.max_score,
+                      auto_max_score=self.auto_max_score, problems=list(problems), budget=self.settings.budget,
+                      sandbox=self.settings.sandbox, key=self.key)
+
+
+def run_job(job: Job, *, attempts: int = ATTEMPTS) -> Result:
+    """Grade ``job`` in a fresh process; retry while the grader fails, logging each cause to ``attempts.log``."""
+    work = Path(job.work)
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "job.json").write_text(job.to_json())
+    started = time.monotonic()
+    with (work / "attempts.log").open("a") as log:
+        for attempt in range(1, attempts + 1):
+            result = _one_attempt(job)
+            result.attempts = attempt
+            log.write(f"attempt {attempt}: {result.status}\n")
+            if result.graded:
+                break
+            if attempt < attempts:
+                time.sleep(RETRY_PAUSE_S * attempt)
+    result.seconds = round(time.monotonic() - started, 2)
+    return result
+
+
+def _one_attempt(job: Job) -> Result:
+    work = Path(job.work)
+    result_file, progress = work / "attempt.json", job.progress_file
+    result_file.unlink(missing_ok=True)
+    progress.unlink(missing_ok=True)
+    with (work / "worker.log").open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(work / "job.json")], stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1", "NNLAB_GRADER_PID": str(os.getpid())})
+        try:
+            process.wait(timeout=job.wall_seconds)
+        except subprocess.TimeoutExpired:
+            return job.empty_result(_killed_at_wall_limit(job))
+        finally:
+            _end_process_group(process)
+    if process.returncode == 0 and result_file.exists():
+        return Result.from_dict(json.loads(result_file.read_text()))
+    tail = (work / "worker.log").read_text(errors="replace")[-300:].strip().splitlines()
+    return job.empty_result(Problem.infrastructure(
+        f"the grader process failed (exit code {process.returncode}): {tail[-1] if tail else 'no output'}"))
+
+
+def _killed_at_wall_limit(job: Job) -> Problem:
+    """A job stopped at its wall-clock limit: the notebook's time limit if student code was running."""
+    try:
+        where = json.loads(job.progress_file.read_text())
+    except (OSError, ValueError):
+        where = {}
+    if where.get("student_code_ran"):
+        return Problem.limit(f"notebook time limit: {where['notebook']} was still running cell {where['cell']} after "
+                             f"{job.wall_seconds} s")
+    return Problem.infrastructure(f"grading stalled before any student code ran (stopped after {job.wall_seconds} s)")
+
+
+def _end_process_group(process: subprocess.Popen) -> None:
+    """Kill what is left of the worker's process group (its kernels end with it: bwrap --die-with-parent)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()

@@ -1,0 +1,96 @@
+"""What a grading run leaves on disk: one result per submission (keyed by content), grades.csv, feedback.
+
+A submission is skipped on a later run only when its result was graded under the same key: the
+same submitted files, the same master notebooks and the same settings. Results the grader could
+not produce (``not graded``) are kept for the report but always graded again.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from autograder import course
+from autograder.results import Result, Scores
+from autograder.settings import GradingSettings
+from autograder.submissions import Submission
+
+CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "auto_score", "auto_max_score", "status",
+               "budget", "sandbox", "attempts", "seconds"]
+
+
+def content_key(submission: Submission, settings: GradingSettings) -> str:
+    """A hash of the submitted files, the assignment's master notebooks and the settings."""
+    digest = hashlib.sha256()
+    for path in sorted(submission.folder.rglob("*")):
+        name = str(path.relative_to(submission.folder)).encode()
+        if path.is_symlink():
+            digest.update(b"link\0" + name + b"\0" + str(path.readlink()).encode() + b"\0")
+        elif path.is_file():
+            digest.update(b"file\0" + name + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for master in course.master_notebooks(submission.assignment):
+        digest.update(b"master\0" + master.name.encode() + hashlib.sha256(master.read_bytes()).digest())
+    digest.update(settings.fingerprint().encode())
+    return digest.hexdigest()[:24]
+
+
+class ResultStore:
+    """Results under ``OUT/work/jobs/<student>__<assignment>/result.json``."""
+
+    def __init__(self, out_dir: Path):
+        self.jobs = out_dir / "work" / "jobs"
+
+    def folder(self, submission: Submission) -> Path:
+        return self.jobs / submission.key
+
+    def finished(self, submission: Submission, key: str) -> Result | None:
+        """The stored result if it was graded from exactly this content and these settings."""
+        stored = self._read(self.folder(submission) / "result.json")
+        return stored if stored is not None and stored.graded and stored.key == key else None
+
+    def save(self, submission: Submission, result: Result) -> None:
+        folder = self.folder(submission)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "result.json").write_text(json.dumps(result.to_dict(), indent=1))
+
+    def all(self) -> list[Result]:
+        """Every stored result, graded or not, ordered by student and assignment."""
+        found = [self._read(p) for p in sorted(self.jobs.glob("*/result.json"))]
+        return sorted((r for r in found if r is not None), key=lambda r: (r.student_id, r.assignment))
+
+    @staticmethod
+    def _read(path: Path) -> Result | None:
+        try:
+            return Result.from_dict(json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+
+def write_grades_csv(results: list[Result], scores: dict[tuple[str, str], Scores], path: Path) -> None:
+    """One row per student and assignment; scores (manual grades included) are empty when not graded."""
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, CSV_COLUMNS)
+        writer.writeheader()
+        for result in results:
+            row = {"student_id": result.student_id, "assignment": result.assignment, "status": result.status,
+                   "budget": result.budget, "sandbox": result.sandbox, "attempts": result.attempts,
+                   "seconds": round(result.seconds, 1), "max_score": result.max_score,
+                   "auto_max_score": result.auto_max_score, "score": "", "auto_score": ""}
+            score = scores.get((result.student_id, result.assignment)) if result.graded else None
+            if score is not None:
+                row.update(score=round(score.score, 2), auto_score=round(score.auto_score, 2))
+            writer.writerow(row)
+
+
+def copy_feedback(out_dir: Path) -> Path:
+    """Collect each job's feedback HTML into ``OUT/feedback/<student>/<assignment>/``; returns that folder."""
+    target = out_dir / "feedback"
+    for html in (out_dir / "work").glob("jobs/*/course/feedback/*/*/*.html"):
+        student, assignment = html.parts[-3], html.parts[-2]
+        destination = target / student / assignment / html.name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(html, destination)
+    return target
