@@ -100,13 +100,25 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _collect(args: argparse.Namespace) -> int:
+    from collections import Counter
+
     from autograder import course
-    from autograder.submissions import collect
+    from autograder.submissions import REPORT_NAME, Outcome, collect
 
     notebooks = {a: [p.stem for p in (course.SOLUTIONS / a).glob("*.ipynb")] for a in course.assignments()}
-    for line in collect(Path(args.source), Path(args.dest), notebooks):
-        print(line)
-    return 0
+    try:
+        entries = collect(Path(args.source), Path(args.dest), notebooks)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    for e in entries:
+        where = f"{e.student}/{e.assignment}/{e.notebook}.ipynb" if e.student else ""
+        print(f"{e.outcome.value:10} {e.source}" + (f" -> {where}" if e.outcome is Outcome.COLLECTED else "") +
+              (f"  ({e.reason})" if e.reason else ""))
+    counts = Counter(e.outcome for e in entries)
+    print(f"{len(entries)} file(s): " + ", ".join(f"{counts[o]} {o.value}" for o in Outcome) +
+          f"; report: {Path(args.dest) / REPORT_NAME}")
+    return EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:

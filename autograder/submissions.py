@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import os
 import re
 import shutil
+import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
@@ -41,53 +46,152 @@ def discover(root: Path, assignments: list[str]) -> tuple[list[Submission], list
     return found, skipped
 
 
+class Outcome(str, Enum):
+    """What ``collect`` did with one input file."""
+
+    COLLECTED = "collected"
+    SUPERSEDED = "superseded"  # an older attempt of a notebook collected from a newer file
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class CollectEntry:
+    """One input file and what became of it."""
+
+    source: str
+    outcome: Outcome
+    student: str = ""
+    assignment: str = ""
+    notebook: str = ""
+    reason: str = ""
+
+
+REPORT_NAME = "collect-report.csv"
+ATTEMPT_SUFFIX = re.compile(r"(?:-(\d+)| \((\d+)\))$")  # Canvas resubmissions "-1", browser copies " (1)"
+CANVAS_PREFIX = re.compile(r"^(?P<name>[^_]+?)(?:_LATE)?_\d+_\d+$")  # lastnamefirstname[_LATE]_userid_submissionid
+MOODLE_PREFIX = re.compile(r"^(?P<name>.+?)_\d+_assignsubmission_(?:file|onlinetext)_?$")  # Full Name_123_assignsub...
+
+
+def normalise_id(text: str) -> str:
+    """A student id from an LMS name: spaces and other characters become ``_``; ``''`` when nothing is left."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.@+-]+", "_", text.strip()).strip("_.-+@")
+    return cleaned[:100] if SAFE_ID.match(cleaned[:100] or "-") else ""
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def _attempt(stem: str) -> tuple[str, int]:
+    """The stem without a resubmission suffix, and the attempt number (0 when none)."""
+    match = ATTEMPT_SUFFIX.search(stem)
+    return (stem[:match.start()], int(match.group(1) or match.group(2))) if match else (stem, 0)
+
+
+def _student_from_prefix(prefix: str) -> str:
+    prefix = prefix.strip(" _-.")
+    for pattern in (CANVAS_PREFIX, MOODLE_PREFIX):
+        match = pattern.match(prefix)
+        if match:
+            return normalise_id(match.group("name"))
+    return normalise_id(prefix)
+
+
+def _ends_with_name(stem: str, name: str) -> re.Match | None:
+    """Where ``stem`` ends in the notebook ``name`` (case, spaces and hyphens ignored)."""
+    return re.search(r"[\W_]*".join(map(re.escape, name.split("_"))) + r"$", stem, re.I)
+
+
+def _identify(relative: tuple[str, ...], notebooks: dict[str, list[str]]) -> tuple[str, str, str, int] | str:
+    """(student, assignment, notebook, attempt) of a notebook file, or the reason it cannot be told."""
+    stem, attempt = _attempt(Path(relative[-1]).stem)
+    if len(relative) >= 3 and relative[-2] in notebooks:  # <student>/<assignment>/<notebook>.ipynb
+        name = next((n for n in notebooks[relative[-2]] if _key(n) == _key(stem)), None)
+        if name is None:
+            return f"{relative[-1]} is not a notebook of {relative[-2]} (expected {', '.join(notebooks[relative[-2]])})"
+        student = normalise_id(relative[-3])
+        return (student, relative[-2], name, attempt) if student else f"{relative[-3]!r} cannot be made a student id"
+    found = next(((a, n) for a, names in notebooks.items() for n in sorted(names, key=len, reverse=True)
+                  if _ends_with_name(stem, n)), None)
+    if found is None:
+        expected = ", ".join(f"{n}.ipynb" for names in notebooks.values() for n in names)
+        return f"not one of this course's notebooks (expected a name ending in one of: {expected})"
+    assignment, name = found
+    prefix = stem[:_ends_with_name(stem, name).start()]
+    if not prefix.strip(" _-.") and len(relative) >= 2:  # Moodle folder per student: "<Name>_<id>_assignsubmission_file_/"
+        prefix = relative[-2]
+    student = _student_from_prefix(prefix)
+    if not student:
+        return f"cannot tell whose notebook this is: name it <student>_{name}.ipynb or put it in <student>/{assignment}/"
+    return student, assignment, name, attempt
+
+
+def _rejection(path: Path, relative: tuple[str, ...]) -> str:
+    """Why a file is not a candidate notebook at all ('' when it is one)."""
+    if ".ipynb_checkpoints" in relative:
+        return "Jupyter checkpoint copy (the notebook itself is collected instead)"
+    if any(part.startswith(".") or part == "__MACOSX" for part in relative):
+        return "hidden or system file"
+    if path.is_symlink():
+        return "symbolic link (hand in the notebook itself)"
+    if path.suffix.lower() != ".ipynb":
+        return f"not a notebook ({path.suffix or 'no extension'}); only .ipynb files are graded"
+    return ""
+
+
+def collect(source: Path, dest: Path, notebooks: dict[str, list[str]]) -> list[CollectEntry]:
+    """Copy submissions from a folder (nested, flat LMS downloads, Moodle folders) or a zip into ``dest``.
+
+    Every input file ends up in the returned list, and in ``dest/collect-report.csv``: collected
+    (as which student, assignment and notebook), superseded by a newer attempt, or rejected with a
+    reason. ``notebooks`` maps assignment id -> notebook names (without ``.ipynb``).
+    """
+    with tempfile.TemporaryDirectory(prefix="nnlab-collect-") as tmp:
+        if source.is_file() and source.suffix.lower() == ".zip":
+            _safe_extract(source, Path(tmp))
+            source = Path(tmp)
+        elif not source.is_dir():
+            raise FileNotFoundError(f"{source} is neither a folder nor a .zip of submissions")
+        entries, candidates = [], {}
+        for path in sorted(p for p in source.rglob("*") if p.is_file() or p.is_symlink()):
+            relative = path.relative_to(source).parts
+            shown = "/".join(relative)
+            identified = _rejection(path, relative) or _identify(relative, notebooks)
+            if isinstance(identified, str):
+                entries.append(CollectEntry(shown, Outcome.REJECTED, reason=identified))
+                continue
+            student, assignment, name, attempt = identified
+            candidates.setdefault((student, assignment, name), []).append((attempt, path.stat().st_mtime, shown, path))
+        for (student, assignment, name), files in sorted(candidates.items()):
+            files.sort(key=lambda f: (f[0], f[1], f[2]))
+            *older, (_, _, newest, path) = files
+            target = dest / student / assignment / f"{name}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            entries.append(CollectEntry(newest, Outcome.COLLECTED, student, assignment, name))
+            entries += [CollectEntry(shown, Outcome.SUPERSEDED, student, assignment, name,
+                                     reason=f"older attempt; {newest} was collected") for *_, shown, _ in older]
+    write_collect_report(sorted(entries, key=lambda e: e.source), dest / REPORT_NAME)
+    return sorted(entries, key=lambda e: e.source)
+
+
+def write_collect_report(entries: list[CollectEntry], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source", "outcome", "student", "assignment", "notebook", "reason"])
+        for e in entries:
+            writer.writerow([e.source, e.outcome.value, e.student, e.assignment, e.notebook, e.reason])
+
+
 def _safe_extract(archive: Path, target: Path) -> None:
+    """Unzip refusing paths outside ``target``; files keep the zip's modification times (they order attempts)."""
     with zipfile.ZipFile(archive) as zf:
         for member in zf.infolist():
             destination = (target / member.filename).resolve()
             if not destination.is_relative_to(target.resolve()):
                 raise ValueError(f"{archive}: unsafe path {member.filename!r} in zip")
-        zf.extractall(target)
-
-
-# LMS downloads, e.g. "alice_a1_noise_mlp_noise_mlp.ipynb" or "alice--noise_mlp.ipynb"
-def collect(source: Path, dest: Path, notebooks: dict[str, list[str]]) -> list[str]:
-    """Copy submissions from a folder (nested or flat) or a zip into ``dest/<student>/<assignment>/``.
-
-    ``notebooks`` maps assignment id -> notebook names (without ``.ipynb``). Returns log lines.
-    """
-    log: list[str] = []
-    if source.is_file() and source.suffix == ".zip":
-        unpacked = dest.parent / f".unzipped-{source.stem}"
-        shutil.rmtree(unpacked, ignore_errors=True)
-        unpacked.mkdir(parents=True)
-        _safe_extract(source, unpacked)
-        source = unpacked
-    owner = {name: a for a, names in notebooks.items() for name in names}
-    for path in sorted(source.rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in path.parts:
-            continue
-        relative = path.relative_to(source).parts
-        if len(relative) >= 3 and relative[-2] in notebooks:
-            student, assignment = relative[-3], relative[-2]
-        else:
-            match = next(((name, a) for name, a in owner.items() if path.stem.endswith(name)), None)
-            student = path.stem[: len(path.stem) - len(match[0])].rstrip("_-. ").split("_")[0] if match else ""
-            if not match or not student:
-                log.append(f"skipped {path.name}: cannot tell student and notebook from the name")
-                continue
-            assignment = match[1]
-            path_name = f"{match[0]}.ipynb"
-            target = dest / student / assignment / path_name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-            log.append(f"{path.name} -> {target.relative_to(dest)}")
-            continue
-        if not SAFE_ID.match(student):
-            log.append(f"skipped {path}: {student!r} is not a valid student id")
-            continue
-        target = dest / student / assignment / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
-        log.append(f"{'/'.join(relative)} -> {target.relative_to(dest)}")
-    return log
+        for member in zf.infolist():
+            extracted = Path(zf.extract(member, target))
+            stamp = time.mktime((*member.date_time, 0, 0, -1))
+            os.utime(extracted, (stamp, stamp))

@@ -147,17 +147,17 @@ def bench_grading(class_size: int) -> dict:
             for assignment in course.assignments():
                 examples.write_submission(tmp / "class", f"s{n}", assignment, examples.solved(assignment))
         shutil.copytree(tmp / "class" / "s0", tmp / "one" / "s0")
-        env = {**os.environ, "NNLAB_BUDGET": "grade", "PYTHONWARNINGS": "ignore"}
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
         for label, folder, workers in (("one_submission", "one", 1), ("one_submission_2_workers", "one", 2),
                                        ("class_1_worker", "class", 1), ("class_2_workers", "class", 2)):
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp / folder), "--out",
-                            str(tmp / f"out-{label}"), "--workers", str(workers)], env=env, check=True,
+                            str(tmp / f"out-{label}"), "--workers", str(workers), "--budget", "grade"], env=env, check=True,
                            capture_output=True)
             wall = time.perf_counter() - start
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            results = [json.loads(p.read_text()) for p in (tmp / f"out-{label}").glob("work/jobs/*/done.json")]
+            results = [json.loads(p.read_text()) for p in (tmp / f"out-{label}").glob("work/jobs/*/result.json")]
             students = len({r["student_id"] for r in results})
             out[label] = {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
                           "submissions": students, "submissions_per_min": 60 * students / wall,

@@ -9,14 +9,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+from autograder.results import Result
+
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_cli(*args: str, budget: str = "smoke", timeout: int = 1500) -> subprocess.CompletedProcess:
-    """Run ``python -m autograder ARGS`` as an instructor would."""
-    env = {**os.environ, "NNLAB_BUDGET": budget, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+def run_cli(*args: str, budget: str | None = "smoke", timeout: int = 1500, path: list[Path] = (),
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m autograder ARGS`` as an instructor would.
+
+    ``grade`` gets ``--budget BUDGET`` unless ``budget`` is None; ``path`` folders go first on PATH.
+    """
+    environment = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
+    environment["PATH"] = os.pathsep.join([*map(str, path), environment["PATH"]])
+    extra = ["--budget", budget] if args[0] == "grade" and budget else []
+    return subprocess.run([sys.executable, "-m", "autograder", *args, *extra], cwd=REPO, env=environment,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def grades(out: Path) -> dict[tuple[str, str], dict]:
@@ -25,13 +33,13 @@ def grades(out: Path) -> dict[tuple[str, str], dict]:
         return {(r["student_id"], r["assignment"]): r for r in csv.DictReader(handle)}
 
 
-def result(out: Path, student: str, assignment: str) -> dict:
+def result(out: Path, student: str, assignment: str) -> Result:
     """The full result record of one submission (per-test outcomes included)."""
-    return json.loads((out / "work" / "jobs" / f"{student}__{assignment}" / "done.json").read_text())
+    return Result.from_dict(json.loads((out / "work" / "jobs" / f"{student}__{assignment}" / "result.json").read_text()))
 
 
 def passed_tests(out: Path, student: str, assignment: str) -> dict[str, bool]:
-    return {t["test"]: t["passed"] for t in result(out, student, assignment)["tests"]}
+    return {t.test: t.passed for t in result(out, student, assignment).tests}
 
 
 def autograded_notebook_text(out: Path, student: str, assignment: str) -> str:

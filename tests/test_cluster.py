@@ -37,7 +37,7 @@ def postgres_url():
 
 @pytest.fixture()
 def cluster(tmp_path):
-    from autograder.cluster import LoopbackCluster
+    from autograder.runners.dask import LoopbackCluster
 
     env = {**os.environ, "NNLAB_BUDGET": "smoke", "PYTHONWARNINGS": "ignore"}
     with LoopbackCluster(workers=2, env=env, cwd=tmp_path) as running:
@@ -87,11 +87,12 @@ def test_cluster_run_survives_a_dead_worker_and_matches_local(cluster, small_cla
 def test_concurrent_graders_share_a_postgres_gradebook(small_class, postgres_url, tmp_path):
     """Two graders merge into the same server gradebook at once: no lost or duplicated rows."""
     from autograder import course
-    from autograder.pipeline import merge_gradebooks
+    from autograder.gradebook import merge as merge_gradebooks
+    from autograder.results import GradeRow, Result
 
-    results = [{"student_id": f"p{i}", "assignment": A1, "flags": [],
-                "grades": [{"notebook": "noise_mlp", "name": "test_add_noise", "auto_score": 3.0,
-                            "needs_manual_grade": False, "cell_type": "code"}]} for i in range(20)]
+    results = [Result(student_id=f"p{i}", assignment=A1, max_score=18, auto_max_score=13,
+                      grades=[GradeRow(notebook="noise_mlp", name="test_add_noise", cell_type="code", max_score=3,
+                                       auto_score=3.0)]) for i in range(20)]
     work = tmp_path / "work"
     work.mkdir()
     merge_gradebooks(postgres_url, course.assignments(), [], work)  # create the assignments once
