@@ -81,6 +81,8 @@ class Scores:
 class TestOutcome:
     """One autograded test: points earned and the message its cell printed."""
 
+    __test__ = False  # not a pytest test class
+
     notebook: str
     test: str
     points: float

@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 import time
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from enum import Enum
@@ -73,8 +74,9 @@ MOODLE_PREFIX = re.compile(r"^(?P<name>.+?)_\d+_assignsubmission_(?:file|onlinet
 
 
 def normalise_id(text: str) -> str:
-    """A student id from an LMS name: spaces and other characters become ``_``; ``''`` when nothing is left."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.@+-]+", "_", text.strip()).strip("_.-+@")
+    """A student id from an LMS name: accents dropped, spaces and other characters ``_``; ``''`` if nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^A-Za-z0-9_.@+-]+", "_", ascii_text.strip()).strip("_.-+@")
     return cleaned[:100] if SAFE_ID.match(cleaned[:100] or "-") else ""
 
 

@@ -1,0 +1,56 @@
+"""Typed results: problem kinds decide whether a submission was graded, and scores are computed in one place."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.results import GradeRow, Problem, ProblemKind, Result, Scores, TestOutcome
+from autograder.settings import Limits, SettingsError, make_settings
+
+GRADES = [GradeRow("nb", "test_a", "code", 3, auto_score=3.0), GradeRow("nb", "test_b", "code", 2, auto_score=0.0),
+          GradeRow("nb", "answer", "markdown", 2, needs_manual_grade=True)]
+
+
+def _result(*problems: Problem, flags=()) -> Result:
+    return Result("ada", "a1", max_score=7, auto_max_score=5, problems=list(problems), flags=list(flags),
+                  grades=list(GRADES), tests=[TestOutcome("nb", "test_a", 3, 3.0), TestOutcome("nb", "test_b", 2, 0.0)])
+
+
+def test_student_and_limit_problems_are_graded():
+    result = _result(Problem.student("test cell test_b edited (restored)"), Problem.limit("cell time limit in nb cell 4"))
+    assert result.graded and result.scores == Scores(3.0, 7, 3.0, 5, True)
+    assert result.status == "test cell test_b edited (restored); cell time limit in nb cell 4"
+    assert [t.passed for t in result.tests] == [True, False]
+
+
+def test_an_infrastructure_problem_means_no_score():
+    result = _result(Problem.student("x"), Problem.infrastructure("the kernel did not start"))
+    assert not result.graded and result.scores is None
+    assert result.status == "not graded: the kernel did not start"
+
+
+def test_withheld_points_and_manual_scores():
+    assert _result(flags=["cell 3, line 1: uses sys"]).scores.auto_score == 0.0
+    graded_by_hand = [*GRADES[:2], GradeRow("nb", "answer", "markdown", 2, manual_score=1.5)]
+    assert Scores.from_grades(graded_by_hand) == Scores(4.5, 7, 3.0, 5, False)
+
+
+def test_results_survive_a_round_trip_through_json():
+    result = _result(Problem.limit("memory limit hit in nb cell 2"))
+    again = Result.from_dict(result.to_dict())
+    assert again == result and again.problems[0].kind is ProblemKind.LIMIT
+
+
+def test_settings_are_validated_and_fingerprinted(mirror, tmp_path):
+    base = make_settings(budget="grade", data_dir=mirror)
+    assert base.data_dir == str(mirror.resolve()) and base.training_cell_timeout == 300
+    assert make_settings(budget="grade", data_dir=mirror).fingerprint() == base.fingerprint()
+    assert make_settings(budget="smoke", data_dir=mirror).fingerprint() != base.fingerprint()
+    assert make_settings(budget="grade", data_dir=mirror, limits=Limits(memory_bytes=2**30)).fingerprint() \
+        != base.fingerprint()
+    with pytest.raises(SettingsError, match="unknown budget"):
+        make_settings(budget="huge", data_dir=mirror)
+    with pytest.raises(SettingsError, match="lacks mnist.npz"):
+        make_settings(budget="grade", data_dir=tmp_path)
+    with pytest.raises(SettingsError, match="no dataset mirror"):
+        make_settings(budget="grade", data_dir=None)
