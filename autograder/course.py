@@ -60,6 +60,24 @@ def master_notebooks(assignment: str) -> list[Path]:
     return sorted((SOLUTIONS / assignment).glob("*.ipynb")) + sorted((RELEASES / assignment).glob("*.ipynb"))
 
 
+def setup_sources(assignment: str) -> list[str]:
+    """Sources of the released code cells that run before the first answer cell (imports, data loading).
+
+    Only code identical to these counts as the grader's own set-up; anything else is the student's.
+    """
+    import nbformat
+
+    sources = []
+    for path in sorted((RELEASES / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            if cell.metadata.get("nbgrader", {}).get("solution"):
+                break
+            sources.append(cell.source.strip())
+    return sources
+
+
 def cell_timeout(cell, default: int = CELL_TIMEOUT_S, training: int | None = None) -> int:
     """Per-cell timeout for nbgrader's Execute preprocessor (``Execute.timeout_func``).
 

@@ -164,6 +164,8 @@ HOSTILE = {
     "writes_outside": "open('{repo}/helpers/owned.txt', 'w').write('owned')",
     "opens_socket": "import socket\nsocket.create_connection(('1.1.1.1', 53), timeout=2)",
     "loops_forever": "while True:\n    pass",
+    "ignores_interrupt": "import time\nwhile True:\n    try:\n        time.sleep(0.5)\n    except KeyboardInterrupt:\n"
+                         "        pass",
     "eats_memory": "hog = np.ones(64 * 2**30, dtype=np.uint8)",
     "forks": "import os, time\nwhile True:\n    if os.fork() == 0:\n        time.sleep(30)\n        os._exit(0)",
     "kills_kernel": "import os\nos.kill(os.getpid(), 9)",

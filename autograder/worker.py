@@ -111,6 +111,24 @@ def _limit_problems(notebooks: list[tuple[str, nbformat.NotebookNode]]) -> list[
     return problems
 
 
+def _setup_failures(notebooks: list[tuple[str, nbformat.NotebookNode]], setup: list[str]) -> list[Problem]:
+    """Errors in the released set-up cells that run before any student code (imports, data): the grader's fault."""
+    problems = []
+    for name, nb in notebooks:
+        for index, cell in enumerate(nb.cells, start=1):
+            if cell.cell_type != "code":
+                continue
+            if cell.source.strip() not in setup:
+                break
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if errors:
+                problems.append(Problem.infrastructure(
+                    f"set-up cell {index} of {name} failed before any student code ran "
+                    f"({errors[0].get('ename')}: {str(errors[0].get('evalue'))[:200]})"))
+                break
+    return problems
+
+
 def _lost_kernel(progress_file: Path, log: str) -> Problem:
     """Why nbgrader gave up on a notebook, judged by where the kernel was (see RecordingExecute)."""
     try:
@@ -149,6 +167,8 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result) -> None:
         config.Execute.timeout_func = functools.partial(course.cell_timeout, default=settings.cell_timeout,
                                                         training=settings.training_cell_timeout)
         config.RecordingExecute.progress_file = str(job.progress_file)
+        setup = course.setup_sources(job.assignment)
+        config.RecordingExecute.setup_sources = setup
         config.KernelManager.transport = "ipc"  # the sandbox has no network, not even loopback
         config.KernelManager.connection_file = str(scratch / "runtime" / "kernel.json")
         config.KernelManager.ip = str(ipc_dir / "kernel")
@@ -167,7 +187,7 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result) -> None:
         with course.gradebook(db_url) as gb:
             result.grades = gradebook.grade_rows(gb.find_submission(job.assignment, job.student))
         result.tests = _outcomes(notebooks, result.grades)
-        result.problems += _limit_problems(notebooks)
+        result.problems += _setup_failures(notebooks, setup) + _limit_problems(notebooks)
     finally:
         shutil.rmtree(ipc_dir, ignore_errors=True)
         if not job.keep_scratch:

@@ -9,7 +9,7 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("NNLAB_BUDGET", "smoke")
+os.environ["NNLAB_BUDGET"] = "smoke"  # a budget left exported in the shell must not make the suite run for hours
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MIRROR = REPO.parent / "shared" / "datasets"

@@ -28,7 +28,7 @@ def robustness(tmp_path_factory):
     root = tmp_path_factory.mktemp("robustness")
     subs, out = root / "submissions", root / "out"
     examples.write_submission(subs, "complete", A1, examples.solved(A1))
-    for kind in ("loops_forever", "eats_memory", "forks", "kills_kernel", "opens_socket", "reads_solutions",
+    for kind in ("loops_forever", "ignores_interrupt", "eats_memory", "forks", "kills_kernel", "opens_socket", "reads_solutions",
                  "writes_outside", "prints_megabytes", "patches_checks"):
         examples.write_submission(subs, kind.replace("_", "-"), A1, hostile(kind))
     examples.write_submission(subs, "not-json", A1, b"\x00\x01 definitely not a notebook")
@@ -57,7 +57,7 @@ def auto(out, student):
 
 def test_every_student_is_graded(robustness):
     out, _ = robustness
-    assert len(grades(out)) == 14
+    assert len(grades(out)) == 15
     assert status(out, "complete") == "graded" and auto(out, "complete") == 13
 
 
@@ -65,6 +65,13 @@ def test_infinite_loop_times_out_and_keeps_its_points(robustness):
     out, _ = robustness
     assert "cell time limit in noise_mlp cell" in status(out, "loops-forever")
     assert auto(out, "loops-forever") == 13  # add_noise was defined before the loop
+
+
+def test_a_cell_that_ignores_the_interrupt_is_a_time_limit_not_a_crash(robustness):
+    out, _ = robustness
+    assert status(out, "ignores-interrupt").startswith("cell time limit in noise_mlp cell")
+    assert "ignored the interrupt" in status(out, "ignores-interrupt")
+    assert [p.kind.value for p in result(out, "ignores-interrupt", A1).problems] == ["limit"]
 
 
 def test_memory_hog_hits_the_limit(robustness):
@@ -139,10 +146,10 @@ def test_feedback_has_results_but_no_hidden_tests(robustness):
 
 def test_gradebook_and_report(robustness):
     out, completed = robustness
-    assert "[14/14]" in completed.stdout
+    assert "[15/15]" in completed.stdout
     exported = run_cli("export", "--out", str(out))
-    assert exported.returncode == 0 and "14 rows" in exported.stdout
-    assert (out / "export.csv").read_text().count("\n") == 15
+    assert exported.returncode == 0 and "15 rows" in exported.stdout
+    assert (out / "export.csv").read_text().count("\n") == 16
     report = (out / "report" / "index.html").read_text()
     for figure in ("scores.png", "pass_rates.png", "grading_time.png", "failures.png"):
         assert (out / "report" / figure).stat().st_size > 5000 and figure in report

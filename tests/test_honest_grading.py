@@ -171,3 +171,15 @@ def test_settings_resume_and_manual_grades(tmp_path):
     changed = run_cli("grade", str(subs), "--out", str(out), budget="smoke")
     assert "[1/1] ada/" in changed.stdout and grades(out)[("ada", A1)]["budget"] == "smoke"
     assert float(_exported(out)["score"]) == 2.0
+
+
+def test_a_broken_dataset_mirror_is_the_graders_failure_not_the_students(tmp_path):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    for name in ("mnist.npz", "cifar10.npz"):
+        (mirror / name).write_bytes(b"PK\x03\x04 a truncated download")
+    examples.write_submission(tmp_path / "subs", "ada", A1, examples.solved(A1))
+    completed = run_cli("grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--data-dir", str(mirror))
+    assert completed.returncode == 3
+    status = grades(tmp_path / "out")[("ada", A1)]["status"]
+    assert status.startswith("not graded: set-up cell") and "before any student code ran" in status

@@ -13,19 +13,15 @@ from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
-from traitlets import Unicode
-
-
-def is_student_cell(cell) -> bool:
-    """A cell whose code the student wrote: an answer cell, or a cell the master does not have."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("solution")) or not meta.get("grade_id")
+from traitlets import List, Unicode
 
 
 class RecordingExecute(Execute):
     """Execute that writes ``progress_file`` (JSON) before each cell and when the kernel is lost."""
 
     progress_file = Unicode("", help="JSON file describing the last cell started and how execution ended").tag(
+        config=True)
+    setup_sources = List(Unicode(), help="sources of the released set-up cells; any other code is the student's").tag(
         config=True)
 
     def preprocess(self, nb, resources=None, km=None):
@@ -37,7 +33,7 @@ class RecordingExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         started = time.monotonic()
         if cell.cell_type == "code" and cell.source.strip():
-            self._student_code_ran = self._student_code_ran or is_student_cell(cell)
+            self._student_code_ran = self._student_code_ran or cell.source.strip() not in self.setup_sources
             self._write(index, cell, event="running")
         try:
             return super().preprocess_cell(cell, resources, index)
