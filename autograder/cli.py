@@ -28,6 +28,7 @@ def _settings(args: argparse.Namespace):
 
 
 def _grade(args: argparse.Namespace) -> int:
+    from autograder.gradebook import GradebookUnavailable
     from autograder.pipeline import grade_class
     from autograder.sandboxes import SandboxUnavailable
     from autograder.settings import SettingsError
@@ -47,6 +48,9 @@ def _grade(args: argparse.Namespace) -> int:
     except (FileNotFoundError, SandboxUnavailable, SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
+    except GradebookUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_NOT_GRADED
     return _print_outcome(run, Path(args.out))
 
 
@@ -86,17 +90,32 @@ def _feedback(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from autograder import course, gradebook
     from autograder.export import export
-    from autograder.gradebook import sqlite_url
+    from autograder.lms import LmsFormat, Missing, RosterError, lms_rows, read_roster, write_rows
 
     out = Path(args.out)
+    db_url = args.db or gradebook.sqlite_url(out)
     try:
-        n = export(args.db or sqlite_url(out), out / "export.csv")
-    except FileNotFoundError as error:
+        if args.format is None:
+            print(f"{export(db_url, out / 'export.csv')} rows -> {out / 'export.csv'}")
+            return EXIT_OK
+        if not args.roster:
+            raise RosterError(f"--format {args.format} needs --roster ROSTER.csv (columns student_id,name,email,lms_id)")
+        roster = read_roster(Path(args.roster))
+        scores = gradebook.scores(gradebook.require(db_url))
+    except (FileNotFoundError, RosterError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"{n} rows -> {out / 'export.csv'}")
-    return 0
+        return EXIT_UNUSABLE
+    rows, unknown = lms_rows(scores, course.assignments(), roster, LmsFormat(args.format), Missing(args.missing))
+    target = out / f"export-{args.format}.csv"
+    write_rows(rows, target)
+    print(f"{len(roster)} roster students x {len(course.assignments())} assignments -> {target}")
+    if unknown:
+        print(f"warning: {len(unknown)} graded student(s) not in the roster: {', '.join(unknown)} "
+              f"({'kept as rows without name' if args.format == 'csv' else 'not in this file: add them to the roster'})",
+              file=sys.stderr)
+    return EXIT_OK
 
 
 def _collect(args: argparse.Namespace) -> int:
@@ -195,6 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", required=True, help="the --out folder of `grade`")
         if name == "export":
             p.add_argument("--db", help="class gradebook URL if not the default SQLite OUT/gradebook.db")
+            p.add_argument("--format", choices=["csv", "canvas", "moodle"],
+                           help="one row per roster student, one column per assignment, in the format the LMS "
+                                "imports (writes OUT/export-FORMAT.csv); without it, OUT/export.csv has one row per "
+                                "student and assignment")
+            p.add_argument("--roster", help="CSV with the columns student_id,name,email,lms_id")
+            p.add_argument("--missing", choices=["zero", "blank"], default="zero",
+                           help="what a roster student without a submission gets (default zero)")
         p.set_defaults(run=run)
 
     p = sub.add_parser("walkthrough", help="execute the masters and render the self-study site")

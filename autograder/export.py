@@ -12,12 +12,10 @@ COLUMNS = ["student_id", "assignment", "score", "max_score", "auto_score", "auto
 
 def export(db_url: str, out_csv: Path) -> int:
     """Write one CSV row per student and assignment of the gradebook at ``db_url``; returns the number of rows."""
-    if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).exists():
-        raise FileNotFoundError(f"{db_url[len('sqlite:///'):]} does not exist: run `grade` first")
     rows = [{"student_id": student, "assignment": assignment, "score": round(s.score, 2), "max_score": s.max_score,
              "auto_score": round(s.auto_score, 2), "auto_max_score": s.auto_max_score,
              "needs_manual_grade": s.needs_manual_grade}
-            for (student, assignment), s in sorted(gradebook.scores(db_url).items())]
+            for (student, assignment), s in sorted(gradebook.scores(gradebook.require(db_url)).items())]
     with out_csv.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, COLUMNS)
         writer.writeheader()

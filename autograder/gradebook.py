@@ -19,9 +19,20 @@ from autograder.results import GradeRow, Result, Scores
 MERGE_ATTEMPTS = 5
 
 
+class GradebookUnavailable(RuntimeError):
+    """The class gradebook cannot be written; graded results stay stored and a rerun merges them."""
+
+
 def sqlite_url(out_dir: Path) -> str:
     """The default class gradebook of a grading output folder."""
     return f"sqlite:///{(out_dir / 'gradebook.db').resolve()}"
+
+
+def require(db_url: str) -> str:
+    """``db_url`` itself, after checking that an SQLite gradebook exists (a server one is checked on connect)."""
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).exists():
+        raise FileNotFoundError(f"{db_url.removeprefix('sqlite:///')} does not exist: run `grade` first")
+    return db_url
 
 
 def prepare_template(work: Path, assignments: list[str]) -> Path:
@@ -67,7 +78,12 @@ def merge(db_url: str, assignments: list[str], results: list[Result], work: Path
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session use; rows are correct
-        ensure_assignments(db_url, assignments, work, template)
+        try:
+            ensure_assignments(db_url, assignments, work, template)
+        except OperationalError as error:
+            raise GradebookUnavailable(f"cannot open the class gradebook {db_url.split('@')[-1]} "
+                                       f"({str(error.orig).strip()[:200]}); every result is stored under "
+                                       f"{work / 'jobs'}, and running the same `grade` again merges them") from None
         for result in (r for r in results if r.graded):
             for attempt in range(MERGE_ATTEMPTS):
                 try:

@@ -89,12 +89,18 @@ def write_report(out_dir: Path) -> Path:
                      for title, name in made.items())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Class report</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px}}img{{max-width:100%}}</style></head><body>
+td,th{{border:1px solid #ccc;padding:4px 8px}}img{{max-width:100%}}
+.pair{{display:grid;grid-template-columns:1fr 1fr;gap:1em}}pre{{background:#f6f6f6;padding:.5em;overflow:auto}}
+mark{{background:#ffd27f}}</style></head><body>
 <h1>Class report</h1><p>{len(results)} submissions, {sum(r.status == 'graded' for r in results)} graded cleanly,
 {sum(not r.graded for r in results)} not graded (the grader failed; no score). Graded with {html.escape(used)}.</p>
 <h2>Problems by kind</h2><ul>{by_kind}</ul>
 <table><tr><th>student</th><th>assignment</th><th>score</th><th>autograded</th><th>time</th><th>status</th></tr>
 {rows}</table>{images}</body></html>"""
+    from autograder.similarity import class_code, html_section, similar_pairs
+
+    similarity = html_section(similar_pairs(class_code(out_dir)))
+    page = page.replace("</body>", f"<h2>Similar solutions</h2>{similarity}</body>")
     index = folder / "index.html"
     index.write_text(page)
     return index
