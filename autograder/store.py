@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 from autograder import course
@@ -86,11 +87,18 @@ def write_grades_csv(results: list[Result], scores: dict[tuple[str, str], Scores
 
 
 def copy_feedback(out_dir: Path) -> Path:
-    """Collect each job's feedback HTML into ``OUT/feedback/<student>/<assignment>/``; returns that folder."""
+    """Collect each job's feedback HTML into ``OUT/feedback/<student>/<assignment>/``, and one zip per student
+    into ``OUT/feedback-zips/<student>.zip`` (to hand back through an LMS); returns the feedback folder."""
     target = out_dir / "feedback"
     for html in (out_dir / "work").glob("jobs/*/course/feedback/*/*/*.html"):
         student, assignment = html.parts[-3], html.parts[-2]
         destination = target / student / assignment / html.name
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(html, destination)
+    zips = out_dir / "feedback-zips"
+    zips.mkdir(exist_ok=True)
+    for student in sorted(p for p in target.iterdir() if p.is_dir()) if target.is_dir() else []:
+        with zipfile.ZipFile(zips / f"{student.name}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            for page in sorted(student.glob("*/*.html")):
+                archive.write(page, page.relative_to(student).as_posix())
     return target

@@ -142,6 +142,9 @@ def test_feedback_has_results_but_no_hidden_tests(robustness):
         assert "HIDDEN TESTS" not in text and "_recomputed" not in text and "_acc_clean" not in text
     edited = (out / "feedback" / "edits-tests" / A1 / "noise_mlp.html").read_text()
     assert "noise is identical for images 0 and 1" in edited
+    with zipfile.ZipFile(out / "feedback-zips" / "edits-tests.zip") as archive:  # one zip per student to hand back
+        assert archive.namelist() == [f"{A1}/noise_mlp.html"]
+        assert "noise is identical for images 0 and 1" in archive.read(f"{A1}/noise_mlp.html").decode()
 
 
 def test_gradebook_and_report(robustness):
