@@ -83,10 +83,18 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _feedback(args: argparse.Namespace) -> int:
+    from autograder import gradebook
+    from autograder.formgrader import regenerate_feedback
     from autograder.store import copy_feedback
 
-    print(f"feedback: {copy_feedback(Path(args.out))}")
-    return 0
+    out = Path(args.out)
+    try:
+        pages = regenerate_feedback(out, gradebook.require(args.db or gradebook.sqlite_url(out)))
+    except (FileNotFoundError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(f"feedback (with manual scores and comments): {copy_feedback(out, pages)}; zips: {out / 'feedback-zips'}")
+    return EXIT_OK
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -116,6 +124,26 @@ def _export(args: argparse.Namespace) -> int:
               f"({'kept as rows without name' if args.format == 'csv' else 'not in this file: add them to the roster'})",
               file=sys.stderr)
     return EXIT_OK
+
+
+def _formgrader(args: argparse.Namespace) -> int:
+    from autograder import gradebook
+    from autograder.formgrader import build_course, serve
+
+    out = Path(args.out)
+    try:
+        db_url = gradebook.require(args.db or gradebook.sqlite_url(out))
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    root = build_course(out, db_url)
+    print(f"course folder: {root} (gradebook {db_url.split('@')[-1]})")
+    server = serve(root, port=args.port, token=args.token)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        return server.wait()
 
 
 def _collect(args: argparse.Namespace) -> int:
@@ -206,14 +234,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_grade)
 
     for name, run, text in (
-        ("feedback", _feedback, "collect per-student feedback HTML into OUT/feedback/"),
+        ("feedback", _feedback, "feedback pages with manual scores and comments: OUT/feedback/, one zip per student"),
         ("export", _export, "write OUT/export.csv from the class gradebook (includes manual grades)"),
         ("report", _report, "write the class report (HTML + PNG figures) into OUT/report/"),
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--out", required=True, help="the --out folder of `grade`")
-        if name == "export":
+        if name in ("export", "feedback"):
             p.add_argument("--db", help="class gradebook URL if not the default SQLite OUT/gradebook.db")
+        if name == "export":
             p.add_argument("--format", choices=["csv", "canvas", "moodle"],
                            help="one row per roster student, one column per assignment, in the format the LMS "
                                 "imports (writes OUT/export-FORMAT.csv); without it, OUT/export.csv has one row per "
@@ -222,6 +251,13 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--missing", choices=["zero", "blank"], default="zero",
                            help="what a roster student without a submission gets (default zero)")
         p.set_defaults(run=run)
+
+    p = sub.add_parser("formgrader", help="nbgrader's formgrader on the graded class: grade written answers, comment")
+    p.add_argument("--out", required=True, help="the --out folder of `grade`")
+    p.add_argument("--db", help="class gradebook URL if not the default SQLite OUT/gradebook.db")
+    p.add_argument("--port", type=int, default=8890, help="port of the JupyterLab server (default 8890)")
+    p.add_argument("--token", help="access token (default: a random one, printed with the URL)")
+    p.set_defaults(run=_formgrader)
 
     p = sub.add_parser("walkthrough", help="execute the masters and render the self-study site")
     p.add_argument("--out", default="site", help="site folder (default: site)")

@@ -86,11 +86,11 @@ def write_grades_csv(results: list[Result], scores: dict[tuple[str, str], Scores
             writer.writerow(row)
 
 
-def copy_feedback(out_dir: Path) -> Path:
-    """Collect each job's feedback HTML into ``OUT/feedback/<student>/<assignment>/``, and one zip per student
-    into ``OUT/feedback-zips/<student>.zip`` (to hand back through an LMS); returns the feedback folder."""
+def copy_feedback(out_dir: Path, pages: list[Path] | None = None) -> Path:
+    """Collect feedback HTML (by default each job's) into ``OUT/feedback/<student>/<assignment>/``, and one zip
+    per student into ``OUT/feedback-zips/<student>.zip`` (to hand back through an LMS); returns the folder."""
     target = out_dir / "feedback"
-    for html in (out_dir / "work").glob("jobs/*/course/feedback/*/*/*.html"):
+    for html in pages if pages is not None else (out_dir / "work").glob("jobs/*/course/feedback/*/*/*.html"):
         student, assignment = html.parts[-3], html.parts[-2]
         destination = target / student / assignment / html.name
         destination.parent.mkdir(parents=True, exist_ok=True)

@@ -114,3 +114,57 @@ def test_formgrader_lists_the_assignments(lab, browser):
     for assignment in course.assignments():
         assert assignment in text
     page.close()
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    from autograder import examples
+    from tests.grading import run_cli
+
+    root = tmp_path_factory.mktemp("term")
+    examples.write_submission(root / "subs", "ada", "a1_noise_mlp",
+                              examples.notebook_path("a1_noise_mlp", solution=False).read_text())
+    graded = run_cli("grade", str(root / "subs"), "--out", str(root / "out"))
+    assert graded.returncode == 0, graded.stderr[-2000:]
+    return root / "out"
+
+
+def test_instructor_grades_a_written_answer_in_formgrader(graded_class, browser):
+    from tests.grading import run_cli
+
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "autograder", "formgrader", "--out", str(graded_class),
+                               "--port", str(port), "--token", TOKEN], cwd=course.REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/login?next=/formgrader/gradebook/a1_noise_mlp/noise_mlp")  # log in as an instructor does
+        page.fill("input#password_input", TOKEN)
+        page.click("button#login_submit")
+        page.locator("a.name-hidden", has_text="Submission #1").click(timeout=60_000)  # names hidden: blind grading
+        score = page.locator("input#answer_clean_vs_noisy")
+        score.wait_for(timeout=60_000)
+        score.fill("1.5")
+        score.press("Tab")
+        comment = page.locator("textarea#answer_clean_vs_noisy-comment")
+        comment.fill("Right direction; say why noise hurts less on the training set.")
+        comment.press("Tab")
+        page.wait_for_timeout(1500)  # both fields save on change
+        page.screenshot(path=str(SHOTS / "formgrader_manual_grade.png"))
+        page.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    exported = run_cli("export", "--out", str(graded_class))
+    assert exported.returncode == 0
+    assert ",a1_noise_mlp,1.5,18.0,0.0,13.0," in (graded_class / "export.csv").read_text()
+    assert run_cli("feedback", "--out", str(graded_class)).returncode == 0
+    page = (graded_class / "feedback" / "ada" / "a1_noise_mlp" / "noise_mlp.html").read_text()
+    assert "say why noise hurts less on the training set" in page and "Score: 1.5 / 18.0" in page
