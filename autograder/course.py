@@ -110,6 +110,7 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
     from autograder.preprocessors.execute import RecordingExecute
 
     from autograder.preprocessors.limit_output_size import LimitOutputSize
+    from autograder.preprocessors.remove_rubrics import RemoveRubrics
     from autograder.preprocessors.strip_tracebacks import StripTestTracebacks
 
     _put_interpreter_tools_on_path()
@@ -129,7 +130,8 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
     # nbgrader's default autograde steps (Execute recording where it stopped), plus a cap on the size of each output
     c.Autograde.autograde_preprocessors = [RecordingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                            LimitOutputSize, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, StripTestTracebacks, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = [RemoveRubrics, GetGrades, ClearHiddenTests, StripTestTracebacks,
+                                        CSSHTMLHeaderPreprocessor]
     c.ClearHiddenTests.enforce_metadata = False
     c.OverwriteCells.add_missing_cells = True  # deleted test cells come back from the master
     return c

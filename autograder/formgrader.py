@@ -10,24 +10,58 @@ never touches them and ``export`` reads them.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
+
 from autograder import course
+from autograder.preprocessors.remove_rubrics import RUBRIC_METADATA
 
 KINDS = ("submitted", "autograded", "feedback")
 
 
+RUBRIC = re.compile(r"\*\*Grader's rubric\.\*\*.*?(?=\*\*Model answer\.\*\*|### END SOLUTION|\Z)", re.S)
+
+
+def rubrics(assignment: str) -> dict[tuple[str, str], str]:
+    """(notebook, grade id) -> the grader's rubric of each written answer, from the master notebooks."""
+    found = {}
+    for path in sorted((course.SOLUTIONS / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            match = RUBRIC.search(cell.source)
+            if match and cell.metadata.get("nbgrader", {}).get("grade_id"):
+                found[(path.stem, cell.metadata["nbgrader"]["grade_id"])] = match.group(0).strip()
+    return found
+
+
+def with_rubrics(nb: nbformat.NotebookNode, notebook: str, assignment: str) -> nbformat.NotebookNode:
+    """The notebook with each written answer followed by its rubric (a cell feedback removes, see RemoveRubrics)."""
+    texts = rubrics(assignment)
+    cells = []
+    for cell in nb.cells:
+        cells.append(cell)
+        text = texts.get((notebook, cell.metadata.get("nbgrader", {}).get("grade_id")))
+        if text:
+            cells.append(nbformat.v4.new_markdown_cell(f"> {text}", metadata={"nnlab": {RUBRIC_METADATA: True}}))
+    nb.cells = cells
+    return nb
+
+
 def build_course(out_dir: Path, db_url: str) -> Path:
-    """(Re)build ``OUT/course`` from the graded jobs; returns its folder."""
+    """(Re)build ``OUT/course`` from the graded jobs (rubrics shown under written answers); returns its folder."""
     root = out_dir / "course"
     for kind in KINDS:
         shutil.rmtree(root / kind, ignore_errors=True)
         for folder in sorted(out_dir.glob(f"work/jobs/*/course/{kind}/*/*")):
             shutil.copytree(folder, root / kind / folder.parent.name / folder.name)
+    for path in sorted((root / "autograded").glob("*/*/*.ipynb")):
+        nb = with_rubrics(nbformat.read(path, as_version=4), path.stem, path.parent.name)
+        nbformat.write(nb, path)
     shutil.rmtree(root / "source", ignore_errors=True)
     shutil.copytree(course.SOLUTIONS, root / "source", ignore=shutil.ignore_patterns(".*"))
     (root / "nbgrader_config.py").write_text(

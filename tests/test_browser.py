@@ -151,6 +151,7 @@ def test_instructor_grades_a_written_answer_in_formgrader(graded_class, browser)
         page.locator("a.name-hidden", has_text="Submission #1").click(timeout=60_000)  # names hidden: blind grading
         score = page.locator("input#answer_clean_vs_noisy")
         score.wait_for(timeout=60_000)
+        assert "Grader's rubric. (2 points)" in page.inner_text("body")  # shown under the answer to grade
         score.fill("1.5")
         score.press("Tab")
         comment = page.locator("textarea#answer_clean_vs_noisy-comment")
@@ -168,3 +169,4 @@ def test_instructor_grades_a_written_answer_in_formgrader(graded_class, browser)
     assert run_cli("feedback", "--out", str(graded_class)).returncode == 0
     page = (graded_class / "feedback" / "ada" / "a1_noise_mlp" / "noise_mlp.html").read_text()
     assert "say why noise hurts less on the training set" in page and "Score: 1.5 / 18.0" in page
+    assert "rubric" not in page.lower()  # the rubric shown to the grader never reaches the student
