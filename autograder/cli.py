@@ -84,16 +84,22 @@ def _report(args: argparse.Namespace) -> int:
 
 def _feedback(args: argparse.Namespace) -> int:
     from autograder import gradebook
-    from autograder.formgrader import regenerate_feedback
+    from autograder.formgrader import regenerate_feedback, release_feedback
     from autograder.store import copy_feedback
 
     out = Path(args.out)
     try:
-        pages = regenerate_feedback(out, gradebook.require(args.db or gradebook.sqlite_url(out)))
+        db_url = gradebook.require(args.db or gradebook.sqlite_url(out))
+        pages = regenerate_feedback(out, db_url)
+        print(f"feedback (with manual scores and comments): {copy_feedback(out, pages)}; "
+              f"zips: {out / 'feedback-zips'}")
+        if args.exchange:
+            others = release_feedback(out, db_url, Path(args.exchange))
+            print(f"released through the exchange {args.exchange}" +
+                  (f"; not submitted through it (hand back their zips): {', '.join(others)}" if others else ""))
     except (FileNotFoundError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
-    print(f"feedback (with manual scores and comments): {copy_feedback(out, pages)}; zips: {out / 'feedback-zips'}")
     return EXIT_OK
 
 
@@ -242,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", required=True, help="the --out folder of `grade`")
         if name in ("export", "feedback"):
             p.add_argument("--db", help="class gradebook URL if not the default SQLite OUT/gradebook.db")
+        if name == "feedback":
+            p.add_argument("--exchange", help="also release the feedback through nbgrader's exchange at this folder "
+                                              "(JupyterHub courses; students run `nbgrader fetch_feedback`)")
         if name == "export":
             p.add_argument("--format", choices=["csv", "canvas", "moodle"],
                            help="one row per roster student, one column per assignment, in the format the LMS "

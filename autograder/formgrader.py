@@ -89,6 +89,28 @@ def regenerate_feedback(out_dir: Path, db_url: str) -> list[Path]:
     return sorted((root / "feedback").glob("*/*/*.html"))
 
 
+def release_feedback(out_dir: Path, db_url: str, exchange: Path) -> list[str]:
+    """Release ``OUT/course/feedback`` through nbgrader's exchange at ``exchange`` (JupyterHub courses).
+
+    Only submissions that came through the exchange (they carry nbgrader's submission secret) can
+    be matched to their student there; the others are returned, to hand back as zips instead.
+    """
+    from nbgrader.apps import NbGraderAPI
+
+    root = out_dir / "course"
+    without_secret = sorted({p.parent.name for p in (root / "feedback").glob("*/*")
+                             if not (p / "submission_secret.txt").is_file()})
+    config = course.nbgrader_config(root=root, db_url=db_url, source=root / "source")
+    config.Exchange.root = str(exchange.resolve())
+    config.CourseDirectory.student_id_exclude = ",".join(without_secret)
+    api = NbGraderAPI(config=config)
+    for assignment in sorted({p.name for p in (root / "feedback").glob("*/*")}):
+        done = api.release_feedback(assignment)
+        if not done["success"]:
+            raise RuntimeError(f"release_feedback for {assignment} failed: {done.get('error', '')[-500:]}")
+    return without_secret
+
+
 def serve(root: Path, *, port: int, token: str | None = None, ip: str = "127.0.0.1") -> subprocess.Popen:
     """Start JupyterLab with the formgrader on ``root``; prints the URL to open."""
     token = token or secrets.token_hex(16)

@@ -28,6 +28,7 @@ from autograder.results import GradeRow, Problem, Result, TestOutcome
 LIMIT_ERRORS = {"CellTimeoutError": "cell time limit", "MemoryError": "memory limit hit",
                 "BlockingIOError": "process limit hit"}
 FILE_TOO_LARGE = "[Errno 27]"  # EFBIG: the file-size limit
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
 def _read_notebooks(submission: Path, expected: list[str]) -> tuple[dict[str, nbformat.NotebookNode], list[Problem]]:
@@ -207,6 +208,10 @@ def grade(job: Job) -> Result:
     result = job.empty_result(*problems)
     submitted = root / "submitted" / job.student / job.assignment
     submitted.mkdir(parents=True)
+    for name in EXCHANGE_FILES:  # from nbgrader's exchange: they let `release_feedback` find the student
+        source = Path(job.folder) / name
+        if source.is_file() and not source.is_symlink() and source.stat().st_size < 4096:
+            shutil.copy(source, submitted / name)
     for name, nb in notebooks.items():
         result.problems += _test_cell_changes(nb, masters[name])
         result.flags += [f"{name}: {p}" for p in integrity.scan_notebook(nb)]
