@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export NNLAB_DATA_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared/datasets))
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: setup test demo lab release bench reproduce walkthrough clean
+.PHONY: setup test demo lab formgrader release bench reproduce walkthrough clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ demo: $(STAMP)  ## the kit's main job, at a small budget (installs bubblewrap wh
 	    exit 1; \
 	  fi; }
 	$(BIN)/python -m autograder demo
+
+formgrader: $(STAMP)  ## nbgrader's formgrader on a graded class: make formgrader [OUT=demo-out/graded] [PORT=8890]
+	$(BIN)/python -m autograder formgrader --out $(or $(OUT),demo-out/graded) --port $(or $(PORT),8890)
 
 release: $(STAMP)  ## regenerate the student notebooks from solutions/
 	$(BIN)/python -m autograder release
