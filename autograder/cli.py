@@ -51,17 +51,17 @@ def _grade(args: argparse.Namespace) -> int:
     except GradebookUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_NOT_GRADED
-    return _print_outcome(run, Path(args.out))
+    return _print_outcome(run, Path(args.out), args.db)
 
 
-def _print_outcome(run, out: Path) -> int:
+def _print_outcome(run, out: Path, db_url: str | None = None) -> int:
     """The grade table, where the outputs are, and the exit code (3 when some submissions were not graded)."""
     from autograder.report import write_report
     from autograder.summary import grade_table
 
     print(grade_table(run.results))
     if run.results:
-        print(f"report: {write_report(out)}")
+        print(f"report: {write_report(out, db_url)}")
     print(f"grades: {out / 'grades.csv'}   feedback: {out / 'feedback'}")
     if run.not_graded:
         print(f"{len(run.not_graded)} submission(s) NOT GRADED because the grader failed (see their status); "
@@ -75,7 +75,7 @@ def _report(args: argparse.Namespace) -> int:
     from autograder.report import write_report
 
     try:
-        print(f"report: {write_report(Path(args.out))}")
+        print(f"report: {write_report(Path(args.out), args.db)}")
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -246,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--out", required=True, help="the --out folder of `grade`")
-        if name in ("export", "feedback"):
+        if name in ("export", "feedback", "report"):
             p.add_argument("--db", help="class gradebook URL if not the default SQLite OUT/gradebook.db")
         if name == "feedback":
             p.add_argument("--exchange", help="also release the feedback through nbgrader's exchange at this folder "

@@ -11,7 +11,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from autograder.results import ProblemKind, Result
+from autograder import gradebook
+from autograder.results import ProblemKind, Result, Scores
 from autograder.store import ResultStore
 
 
@@ -73,14 +74,22 @@ def figures(results: list[Result], folder: Path) -> dict[str, str]:
     return made
 
 
-def write_report(out_dir: Path) -> Path:
-    """Write ``out_dir/report/index.html`` (with its PNG figures) from the graded results."""
+def write_report(out_dir: Path, db_url: str | None = None) -> Path:
+    """Write ``out_dir/report/index.html`` (with its PNG figures) from the graded results.
+
+    Scores come from the class gradebook at ``db_url`` (default ``OUT/gradebook.db``) when it exists,
+    so written answers graded in formgrader count; otherwise from the results alone.
+    """
     results = ResultStore(out_dir).all()
     if not results:
         raise FileNotFoundError(f"no graded submissions under {out_dir}/work/jobs: run `grade` first")
     folder = out_dir / "report"
     made = figures(results, folder)
-    rows = "".join(_row(r) for r in results)
+    try:
+        class_scores = gradebook.scores(gradebook.require(db_url or gradebook.sqlite_url(out_dir)))
+    except FileNotFoundError:
+        class_scores = {}
+    rows = "".join(_row(r, class_scores.get((r.student_id, r.assignment))) for r in results)
     kinds = problem_counts(results)
     by_kind = "".join(f"<li>{kind.value}: {kinds[kind]} submission(s)</li>" for kind in ProblemKind)
     settings = sorted({(r.budget, r.sandbox) for r in results})
@@ -106,8 +115,8 @@ mark{{background:#ffd27f}}</style></head><body>
     return index
 
 
-def _row(r: Result) -> str:
-    s = r.scores
+def _row(r: Result, in_gradebook: Scores | None) -> str:
+    s = (in_gradebook or r.scores) if r.graded else None
     score = f"{s.score:g} / {s.max_score:g}" if s else "not graded"
     auto = f"{s.auto_score:g} / {s.auto_max_score:g}" if s else "-"
     return (f"<tr><td>{html.escape(r.student_id)}</td><td>{html.escape(r.assignment)}</td><td>{score}</td>"

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Iterable, Iterator
 
 from autograder.jobs import Job, run_job
-from autograder.results import Result
+from autograder.results import Problem, Result
 
 # Peak resident memory of one grading kernel at the `grade` budget is ~1.3 GiB (a3, CIFAR-10);
 # the margin covers nbgrader and the worker process.
@@ -38,4 +38,9 @@ class LocalRunner:
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             futures = {pool.submit(run_job, job): job for job in jobs}
             for future in as_completed(futures):
-                yield futures[future], future.result()
+                job = futures[future]
+                try:
+                    yield job, future.result()
+                except Exception as error:  # noqa: BLE001 - the supervisor failed: not graded, never a crash
+                    yield job, job.empty_result(Problem.infrastructure(
+                        f"the grading supervisor failed ({type(error).__name__}: {error})"))
