@@ -99,10 +99,7 @@ def _one_attempt(job: Job) -> Result:
         finally:
             _end_process_group(process)
     if process.returncode == 0 and result_file.exists():
-        try:
-            return Result.from_dict(json.loads(result_file.read_text()))
-        except (ValueError, TypeError, KeyError) as error:
-            return job.empty_result(Problem.infrastructure(f"the grader wrote an unreadable result ({error})"))
+        return Result.from_dict(json.loads(result_file.read_text()))
     tail = (work / "worker.log").read_text(errors="replace")[-300:].strip().splitlines()
     return job.empty_result(Problem.infrastructure(
         f"the grader process failed (exit code {process.returncode}): {tail[-1] if tail else 'no output'}"))

@@ -54,3 +54,15 @@ def test_settings_are_validated_and_fingerprinted(mirror, tmp_path):
         make_settings(budget="grade", data_dir=tmp_path)
     with pytest.raises(SettingsError, match="no dataset mirror"):
         make_settings(budget="grade", data_dir=None)
+
+
+def test_a_failing_supervisor_gives_not_graded_not_a_crash(mirror, tmp_path):
+    from autograder.jobs import Job
+    from autograder.runners.local import LocalRunner
+
+    (tmp_path / "a-file").write_text("")
+    job = Job(student="ada", assignment="a1", folder=str(tmp_path), work=str(tmp_path / "a-file" / "work"),
+              template_db="", settings=make_settings(budget="grade", data_dir=mirror), max_score=18,
+              auto_max_score=13, notebooks=1, key="k")
+    [(_, result)] = list(LocalRunner(1).run([job]))
+    assert not result.graded and result.status.startswith("not graded: the grading supervisor failed")
