@@ -80,6 +80,7 @@ def run_job(job: Job, *, attempts: int = ATTEMPTS) -> Result:
             if attempt < attempts:
                 time.sleep(RETRY_PAUSE_S * attempt)
     result.seconds = round(time.monotonic() - started, 2)
+    result.phases["worker processes and retries"] = round(max(0.0, result.seconds - sum(result.phases.values())), 3)
     return result
 
 

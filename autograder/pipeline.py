@@ -27,6 +27,7 @@ class ClassRun:
     results: list[Result]
     settings: GradingSettings
     newly_graded: int
+    merge_seconds: float = 0.0  # writing the class gradebook, grades.csv and feedback copies
 
     @property
     def not_graded(self) -> list[Result]:
@@ -92,7 +93,9 @@ def grade_class(
     current = {(s.student, s.assignment) for s in submissions}
     everything = [r for r in results.all() if (r.student_id, r.assignment) in current]
     db_url = db_url or gradebook.sqlite_url(out_dir)
+    merge_start = time.monotonic()
     gradebook.merge(db_url, assignments, everything, work, template=template)
     store.write_grades_csv(everything, gradebook.scores(db_url), out_dir / "grades.csv")
     store.copy_feedback(out_dir)
-    return ClassRun(results=everything, settings=settings, newly_graded=len(jobs))
+    return ClassRun(results=everything, settings=settings, newly_graded=len(jobs),
+                    merge_seconds=round(time.monotonic() - merge_start, 2))

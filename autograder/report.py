@@ -65,6 +65,17 @@ def figures(results: list[Result], folder: Path) -> dict[str, str]:
     ax.invert_yaxis()
     made["Grading time per submission"] = _save(fig, folder / "grading_time.png")
 
+    phases = Counter()
+    for r in results:
+        phases.update(r.phases)
+    if phases:
+        fig, ax = plt.subplots(figsize=(8, 0.35 * len(phases) + 1.5))
+        ax.barh(list(phases), [v / 60 for v in phases.values()], color="C1")
+        ax.set_xlabel("minutes, all submissions together")
+        ax.set_title("Where grading time went")
+        ax.invert_yaxis()
+        made["Where grading time went"] = _save(fig, folder / "phases.png")
+
     kinds = problem_counts(results)
     fig, ax = plt.subplots(figsize=(7, 0.4 * len(ProblemKind) + 1.5))
     ax.barh([k.value for k in ProblemKind], [kinds[k] for k in ProblemKind], color="C3")

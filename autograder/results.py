@@ -112,6 +112,7 @@ class Result:
     sandbox: str = ""
     key: str = ""
     log_tail: str = ""
+    phases: dict[str, float] = field(default_factory=dict)  # where the seconds went (see RecordingExecute)
 
     @property
     def graded(self) -> bool:

@@ -130,6 +130,16 @@ def _setup_failures(notebooks: list[tuple[str, nbformat.NotebookNode]], setup: l
     return problems
 
 
+def _add_phases(result: Result, progress_file: Path, autograde_seconds: float) -> None:
+    """Seconds of the kernel start and of each kind of cell (see RecordingExecute), and nbgrader's own work."""
+    try:
+        cells = json.loads(progress_file.read_text()).get("seconds", {})
+    except (OSError, ValueError):
+        cells = {}
+    result.phases.update(cells)
+    result.phases["nbgrader (conversion, gradebook)"] = round(max(0.0, autograde_seconds - sum(cells.values())), 3)
+
+
 def _lost_kernel(progress_file: Path, log: str) -> Problem:
     """Why nbgrader gave up on a notebook, judged by where the kernel was (see RecordingExecute)."""
     try:
@@ -149,6 +159,7 @@ def _lost_kernel(progress_file: Path, log: str) -> Problem:
 
 def _autograde(job: Job, root: Path, db_url: str, result: Result) -> None:
     """Run nbgrader's autograde and feedback with the kernel in the job's sandbox; fill in ``result``."""
+    begun = time.monotonic()
     settings = job.settings
     sandbox = sandboxes.backend(settings.sandbox)
     work = Path(job.work)
@@ -176,14 +187,19 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result) -> None:
         from nbgrader.apps import NbGraderAPI
 
         api = NbGraderAPI(config=config)
+        started = time.monotonic()
+        result.phases["course and sandbox set-up"] += round(started - begun, 3)
         graded = api.autograde(job.assignment, job.student, force=True, create=True)
+        _add_phases(result, job.progress_file, time.monotonic() - started)
         if not graded["success"]:
             log = graded.get("log", "") + graded.get("error", "")
             result.problems.append(_lost_kernel(job.progress_file, log))
             result.log_tail = log[-2000:]
             return
+        started = time.monotonic()
         if not api.generate_feedback(job.assignment, job.student, force=True)["success"]:
             result.problems.append(Problem.infrastructure("feedback could not be generated"))
+        result.phases["feedback HTML"] = round(time.monotonic() - started, 3)
         notebooks = _autograded(root / "autograded" / job.student / job.assignment)
         with course.gradebook(db_url) as gb:
             result.grades = gradebook.grade_rows(gb.find_submission(job.assignment, job.student))
@@ -216,6 +232,7 @@ def grade(job: Job) -> Result:
         result.problems += _test_cell_changes(nb, masters[name])
         result.flags += [f"{name}: {p}" for p in integrity.scan_notebook(nb)]
         nbformat.write(nb, submitted / f"{name}.ipynb")
+    result.phases["course and sandbox set-up"] = round(time.monotonic() - start, 3)
     if notebooks:
         _autograde(job, root, f"sqlite:///{db_path}", result)
     if result.flags:

@@ -184,3 +184,13 @@ def test_a_broken_dataset_mirror_is_the_graders_failure_not_the_students(tmp_pat
     assert completed.returncode == 3
     status = grades(tmp_path / "out")[("ada", A1)]["status"]
     assert status.startswith("not graded: set-up cell") and "before any student code ran" in status
+
+
+def test_every_second_of_a_submission_is_accounted_to_a_phase(flaky_class):
+    out, _ = flaky_class
+    master = result(out, "sx1", A1)
+    for phase in ("course and sandbox set-up", "kernel start", "imports and data loading", "training cells",
+                  "test cells", "nbgrader (conversion, gradebook)", "feedback HTML", "worker processes and retries"):
+        assert master.phases[phase] > 0, phase
+    assert sum(master.phases.values()) == pytest.approx(master.seconds, abs=0.05)
+    assert "phases.png" in (out / "report" / "index.html").read_text()

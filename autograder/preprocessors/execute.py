@@ -27,11 +27,18 @@ class RecordingExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._notebook = (resources or {}).get("unique_key", "")
         self._student_code_ran = False
+        self._seconds = self._earlier_seconds()
+        self._started = time.monotonic()
         self._write(-1, None, event="starting kernel")
-        return super().preprocess(nb, resources, km)
+        nb, resources = super().preprocess(nb, resources, km)
+        self._write(len(nb.cells) - 1, None, event="finished")
+        return nb, resources
 
     def preprocess_cell(self, cell, resources, index):
         started = time.monotonic()
+        if self._started is not None:  # the kernel is up when the first cell arrives
+            self._add("kernel start", started - self._started)
+            self._started = None
         if cell.cell_type == "code" and cell.source.strip():
             self._student_code_ran = self._student_code_ran or cell.source.strip() not in self.setup_sources
             self._write(index, cell, event="running")
@@ -41,11 +48,36 @@ class RecordingExecute(Execute):
             event = "stopped after time limit" if isinstance(error, CellTimeoutError) else "kernel died"
             self._write(index, cell, event=event, elapsed=time.monotonic() - started)
             raise
+        finally:
+            self._add(self._phase(cell), time.monotonic() - started)
+
+    def _phase(self, cell) -> str:
+        """Where a cell's time goes in the grading-time breakdown."""
+        meta = cell.get("metadata", {})
+        if cell.cell_type != "code" or not cell.source.strip():
+            return "other cells"
+        if cell.source.strip() in self.setup_sources:
+            return "imports and data loading"
+        if meta.get("nnlab", {}).get("training"):
+            return "training cells"
+        if meta.get("nbgrader", {}).get("grade") and not meta.get("nbgrader", {}).get("solution"):
+            return "test cells"
+        return "other cells"
+
+    def _add(self, phase: str, seconds: float) -> None:
+        self._seconds[phase] = round(self._seconds.get(phase, 0.0) + seconds, 3)
+
+    def _earlier_seconds(self) -> dict[str, float]:
+        """Seconds recorded by the notebooks of this submission executed before this one."""
+        try:
+            return dict(json.loads(Path(self.progress_file).read_text()).get("seconds", {}))
+        except (OSError, ValueError):
+            return {}
 
     def _write(self, cell_index: int, cell, *, event: str, elapsed: float = 0.0) -> None:
         if not self.progress_file:
             return
         record = {"notebook": self._notebook, "cell": cell_index + 1, "event": event, "elapsed": round(elapsed, 1),
                   "timeout": self._get_timeout(cell) if cell is not None else None,
-                  "student_code_ran": self._student_code_ran}
+                  "student_code_ran": self._student_code_ran, "seconds": self._seconds}
         Path(self.progress_file).write_text(json.dumps(record))
