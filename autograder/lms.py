@@ -18,12 +18,16 @@ ROSTER_COLUMNS = ("student_id", "name", "email", "lms_id")
 
 
 class LmsFormat(str, Enum):
+    """The file layouts ``export --format`` writes."""
+
     CSV = "csv"
     CANVAS = "canvas"  # Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, assignments
     MOODLE = "moodle"  # Moodle "Import grades: CSV file": identity columns to map, then one column per grade item
 
 
 class Missing(str, Enum):
+    """What a roster student without a submission gets."""
+
     ZERO = "zero"
     BLANK = "blank"
 
@@ -34,6 +38,8 @@ class RosterError(ValueError):
 
 @dataclass(frozen=True)
 class RosterEntry:
+    """One row of the roster."""
+
     student_id: str
     name: str
     email: str

@@ -35,6 +35,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _wait_until_serving(server: subprocess.Popen, port: int) -> str:
+    """The server's URL once it answers (a test failure if it never does)."""
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
+            return url
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    pytest.fail("JupyterLab did not start")
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     if not Path(CHROMIUM).exists():
@@ -46,16 +59,7 @@ def lab(tmp_path_factory):
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
          f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={course.REPO}", "--allow-root"],
         cwd=course.REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        server.kill()
-        pytest.fail("JupyterLab did not start")
+    url = _wait_until_serving(server, port)
     yield url
     server.terminate()
     server.wait(timeout=30)
@@ -136,14 +140,8 @@ def test_instructor_grades_a_written_answer_in_formgrader(graded_class, browser)
     server = subprocess.Popen([sys.executable, "-m", "autograder", "formgrader", "--out", str(graded_class),
                                "--port", str(port), "--token", TOKEN], cwd=course.REPO,
                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
+        url = _wait_until_serving(server, port)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{url}/login?next=/formgrader/gradebook/a1_noise_mlp/noise_mlp")  # log in as an instructor does
         page.fill("input#password_input", TOKEN)
