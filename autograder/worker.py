@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -50,6 +51,25 @@ def _read_notebooks(submission: Path, expected: list[str]) -> tuple[dict[str, nb
             continue
         notebooks[name] = nb
     return notebooks, problems
+
+
+def _without_duplicate_ids(nb) -> list[Problem]:
+    """Keep nbgrader's metadata only on the first cell of each grade id (a duplicated cell, as JupyterLab's
+    "duplicate" makes one, is graded as an ordinary cell) and drop metadata that names no grade id."""
+    seen, problems = set(), []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            continue
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if grade_id is None or grade_id in seen:
+            del cell.metadata["nbgrader"]
+            if grade_id is not None:
+                problems.append(Problem.student(f"cell {grade_id} appears more than once: the copy was graded as "
+                                                "an ordinary cell"))
+            continue
+        seen.add(grade_id)
+    return problems
 
 
 def _test_cell_changes(nb, release) -> list[Problem]:
@@ -146,7 +166,9 @@ def _lost_kernel(progress_file: Path, log: str) -> Problem:
         where = json.loads(progress_file.read_text())
     except (OSError, ValueError):
         where = {}
-    last_line = (log.strip().splitlines() or ["no log"])[-1][:200]
+    errors = [line.strip() for line in log.splitlines()
+              if re.match(r"^\s*\w+(Error|Exception|Exit)\b.*:", line) and "NbGraderException" not in line]
+    last_line = (errors or log.strip().splitlines() or ["no log"])[0][:200]
     if not where or where.get("event") in ("starting kernel", None) or not where.get("student_code_ran"):
         return Problem.infrastructure(f"the kernel did not start or died before any student code ran ({last_line})")
     place = f"{where['notebook']} cell {where['cell']}"
@@ -229,7 +251,7 @@ def grade(job: Job) -> Result:
         if source.is_file() and not source.is_symlink() and source.stat().st_size < 4096:
             shutil.copy(source, submitted / name)
     for name, nb in notebooks.items():
-        result.problems += _test_cell_changes(nb, masters[name])
+        result.problems += _without_duplicate_ids(nb) + _test_cell_changes(nb, masters[name])
         result.flags += [f"{name}: {p}" for p in integrity.scan_notebook(nb)]
         nbformat.write(nb, submitted / f"{name}.ipynb")
     result.phases["course and sandbox set-up"] = round(time.monotonic() - start, 3)

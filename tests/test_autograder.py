@@ -38,6 +38,12 @@ def robustness(tmp_path_factory):
         m for m in examples.MUTATIONS if m.name == "shared_noise_vector").source)
     examples.mutate(edited, "test_add_noise", "pass  # tests removed")
     examples.write_submission(subs, "edits-tests", A1, edited)
+    duplicated = examples.solved(A1)  # JupyterLab's "duplicate cell" copies nbgrader's metadata too
+    for cell_id in ("add_noise", "test_add_noise"):
+        index = next(i for i, c in enumerate(duplicated.cells) if c.metadata["nbgrader"].get("grade_id") == cell_id)
+        duplicated.cells.insert(index + 1, nbformat.from_dict(json.loads(json.dumps(duplicated.cells[index]))))
+        duplicated.cells[index + 1].id = f"copy-{index}"
+    examples.write_submission(subs, "duplicates-cells", A1, duplicated)
     deleted = examples.solved(A1)
     deleted.cells = [c for c in deleted.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_build_mlp"]
     examples.write_submission(subs, "deletes-tests", A1, deleted)
@@ -57,7 +63,7 @@ def auto(out, student):
 
 def test_every_student_is_graded(robustness):
     out, _ = robustness
-    assert len(grades(out)) == 15
+    assert len(grades(out)) == 16
     assert status(out, "complete") == "graded" and auto(out, "complete") == 13
 
 
@@ -125,6 +131,14 @@ def test_broken_and_missing_notebooks(robustness):
     assert float(grades(out)[("no-notebook", A1)]["max_score"]) == 18
 
 
+def test_duplicated_cells_are_graded_not_refused(robustness):
+    out, _ = robustness
+    assert status(out, "duplicates-cells") == ("cell add_noise appears more than once: the copy was graded as an "
+                                               "ordinary cell; cell test_add_noise appears more than once: the copy "
+                                               "was graded as an ordinary cell")
+    assert auto(out, "duplicates-cells") == 13
+
+
 def test_edited_and_deleted_test_cells_are_restored(robustness):
     out, _ = robustness
     assert "test cell test_add_noise edited (restored)" in status(out, "edits-tests")
@@ -149,10 +163,10 @@ def test_feedback_has_results_but_no_hidden_tests(robustness):
 
 def test_gradebook_and_report(robustness):
     out, completed = robustness
-    assert "[15/15]" in completed.stdout
+    assert "[16/16]" in completed.stdout
     exported = run_cli("export", "--out", str(out))
-    assert exported.returncode == 0 and "15 rows" in exported.stdout
-    assert (out / "export.csv").read_text().count("\n") == 16
+    assert exported.returncode == 0 and "16 rows" in exported.stdout
+    assert (out / "export.csv").read_text().count("\n") == 17
     report = (out / "report" / "index.html").read_text()
     for figure in ("scores.png", "pass_rates.png", "grading_time.png", "failures.png"):
         assert (out / "report" / figure).stat().st_size > 5000 and figure in report
