@@ -120,6 +120,19 @@ def test_formgrader_lists_the_assignments(lab, browser):
     page.close()
 
 
+def _wait_until_saved(out: Path, seconds: float = 60) -> None:
+    """Until the written answer's score and comment are in the class gradebook."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with course.gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+            grade = gb.find_grade("answer_clean_vs_noisy", "noise_mlp", "a1_noise_mlp", "ada")
+            comment = gb.find_comment("answer_clean_vs_noisy", "noise_mlp", "a1_noise_mlp", "ada")
+            if grade.manual_score is not None and comment.manual_comment:
+                return
+        time.sleep(0.5)
+    pytest.fail("formgrader did not save the score and the comment")
+
+
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     from autograder import examples
@@ -155,7 +168,7 @@ def test_instructor_grades_a_written_answer_in_formgrader(graded_class, browser)
         comment = page.locator("textarea#answer_clean_vs_noisy-comment")
         comment.fill("Right direction; say why noise hurts less on the training set.")
         comment.press("Tab")
-        page.wait_for_timeout(1500)  # both fields save on change
+        _wait_until_saved(graded_class)  # both fields save on change, through formgrader's REST API
         page.screenshot(path=str(SHOTS / "formgrader_manual_grade.png"))
         page.close()
     finally:
