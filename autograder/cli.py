@@ -144,12 +144,8 @@ def _formgrader(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     root = build_course(out, db_url)
     print(f"course folder: {root} (gradebook {db_url.split('@')[-1]})")
-    server = serve(root, port=args.port, token=args.token)
-    try:
-        return server.wait()
-    except KeyboardInterrupt:
-        server.terminate()
-        return server.wait()
+    serve(root, port=args.port, token=args.token)  # does not return: this process becomes the server
+    return EXIT_OK
 
 
 def _collect(args: argparse.Namespace) -> int:

@@ -13,7 +13,6 @@ import os
 import re
 import secrets
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -111,11 +110,12 @@ def release_feedback(out_dir: Path, db_url: str, exchange: Path) -> list[str]:
     return without_secret
 
 
-def serve(root: Path, *, port: int, token: str | None = None, ip: str = "127.0.0.1") -> subprocess.Popen:
-    """Start JupyterLab with the formgrader on ``root``; prints the URL to open."""
+def serve(root: Path, *, port: int, token: str | None = None, ip: str = "127.0.0.1") -> None:
+    """Become JupyterLab with the formgrader on ``root`` (this process is the server; Ctrl-C stops it)."""
     token = token or secrets.token_hex(16)
     print(f"formgrader: http://{ip}:{port}/formgrader/gradebook?token={token}", flush=True)
-    return subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-                             f"--ServerApp.ip={ip}", f"--IdentityProvider.token={token}",
-                             f"--ServerApp.root_dir={root}", "--LabApp.default_url=/formgrader", "--allow-root"],
-                            cwd=root, env={**os.environ, "JUPYTER_CONFIG_DIR": str(root / ".jupyter")})
+    os.chdir(root)
+    argv = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", f"--ServerApp.ip={ip}",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.default_url=/formgrader",
+            "--allow-root"]
+    os.execve(sys.executable, argv, {**os.environ, "JUPYTER_CONFIG_DIR": str(root / ".jupyter")})

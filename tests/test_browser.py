@@ -174,6 +174,8 @@ def test_instructor_grades_a_written_answer_in_formgrader(graded_class, browser)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    with pytest.raises(OSError):  # stopping the command stops the server: nothing is left behind
+        urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
     exported = run_cli("export", "--out", str(graded_class))
     assert exported.returncode == 0
     assert ",a1_noise_mlp,1.5,18.0,0.0,13.0," in (graded_class / "export.csv").read_text()
