@@ -101,7 +101,7 @@ def _write_result(gb, result: Result) -> None:
     gb.update_or_create_submission(result.assignment, result.student_id)
     for grade in result.grades:
         target = gb.find_grade(grade.name, grade.notebook, result.assignment, result.student_id)
-        target.auto_score = 0.0 if result.withheld and grade.cell_type == "code" else grade.auto_score
+        target.auto_score = grade.auto_score
         if target.manual_score is None:  # a cell graded by hand keeps its score and stays graded
             target.needs_manual_grade = grade.needs_manual_grade
     gb.db.commit()

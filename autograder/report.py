@@ -115,7 +115,11 @@ mark{{background:#ffd27f}}</style></head><body>
 <h1>Class report</h1><p>{len(results)} submissions, {sum(r.status == 'graded' for r in results)} graded cleanly,
 {sum(not r.graded for r in results)} not graded (the grader failed; no score). Graded with {html.escape(used)}.</p>
 <h2>Problems by kind</h2><ul>{by_kind}</ul>
-<table><tr><th>student</th><th>assignment</th><th>score</th><th>autograded</th><th>time</th><th>status</th></tr>
+<p>Points come from the grader's checks, run outside the student's kernel. <em>Review</em> lists where the
+notebook's own tests disagreed with them; <em>scan notes</em> are code the static scan noticed (advisory: they never
+change points).</p>
+<table><tr><th>student</th><th>assignment</th><th>score</th><th>autograded</th><th>time</th><th>status</th>
+<th>review</th><th>scan notes</th></tr>
 {rows}</table>{images}</body></html>"""
     from autograder.similarity import class_code, html_section, similar_pairs
 
@@ -131,4 +135,5 @@ def _row(r: Result, in_gradebook: Scores | None) -> str:
     score = f"{s.score:g} / {s.max_score:g}" if s else "not graded"
     auto = f"{s.auto_score:g} / {s.auto_max_score:g}" if s else "-"
     return (f"<tr><td>{html.escape(r.student_id)}</td><td>{html.escape(r.assignment)}</td><td>{score}</td>"
-            f"<td>{auto}</td><td>{r.seconds:.0f} s</td><td>{html.escape(r.status)}</td></tr>")
+            f"<td>{auto}</td><td>{r.seconds:.0f} s</td><td>{html.escape(r.status)}</td>"
+            f"<td>{html.escape('; '.join(r.reviews))}</td><td>{html.escape('; '.join(r.flags))}</td></tr>")

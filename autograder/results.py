@@ -68,9 +68,9 @@ class Scores:
     needs_manual_grade: bool
 
     @classmethod
-    def from_grades(cls, grades: list[GradeRow], *, withhold_auto: bool = False) -> "Scores":
+    def from_grades(cls, grades: list[GradeRow]) -> "Scores":
         auto = [g for g in grades if g.cell_type == "code"]
-        auto_score = 0.0 if withhold_auto else sum(g.auto_score or 0.0 for g in auto)
+        auto_score = sum(g.auto_score or 0.0 for g in auto)
         manual = sum(g.score for g in grades if g.cell_type != "code")
         return cls(score=auto_score + manual, max_score=sum(g.max_score for g in grades), auto_score=auto_score,
                    auto_max_score=sum(g.max_score for g in auto),
@@ -103,7 +103,8 @@ class Result:
     max_score: float
     auto_max_score: float
     problems: list[Problem] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # the integrity scan's notes: advisory, they never change points
+    reviews: list[str] = field(default_factory=list)  # where the notebook's tests and the grader's checks disagreed
     grades: list[GradeRow] = field(default_factory=list)
     tests: list[TestOutcome] = field(default_factory=list)
     seconds: float = 0.0
@@ -120,18 +121,18 @@ class Result:
         return not any(p.kind is ProblemKind.INFRASTRUCTURE for p in self.problems)
 
     @property
-    def withheld(self) -> bool:
-        """Autograded points withheld for review (the integrity scan flagged code)."""
-        return bool(self.flags)
-
-    @property
     def scores(self) -> Scores | None:
         """Scores from the graded cells (zero when no notebook could run); ``None`` when not graded."""
         if not self.graded:
             return None
         if not self.grades:
             return Scores(0.0, self.max_score, 0.0, self.auto_max_score, False)
-        return Scores.from_grades(self.grades, withhold_auto=self.withheld)
+        return Scores.from_grades(self.grades)
+
+    @property
+    def needs_review(self) -> bool:
+        """The notebook's own tests and the grader's checks disagreed: an instructor should look."""
+        return bool(self.reviews)
 
     @property
     def status(self) -> str:

@@ -20,7 +20,7 @@ from autograder.settings import GradingSettings
 from autograder.submissions import Submission
 
 CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "auto_score", "auto_max_score", "status",
-               "budget", "sandbox", "attempts", "seconds"]
+               "review", "scan_notes", "budget", "sandbox", "attempts", "seconds"]
 
 
 def content_key(submission: Submission, settings: GradingSettings) -> str:
@@ -79,7 +79,8 @@ def write_grades_csv(results: list[Result], scores: dict[tuple[str, str], Scores
             row = {"student_id": result.student_id, "assignment": result.assignment, "status": result.status,
                    "budget": result.budget, "sandbox": result.sandbox, "attempts": result.attempts,
                    "seconds": round(result.seconds, 1), "max_score": result.max_score,
-                   "auto_max_score": result.auto_max_score, "score": "", "auto_score": ""}
+                   "auto_max_score": result.auto_max_score, "score": "", "auto_score": "",
+                   "review": "; ".join(result.reviews), "scan_notes": "; ".join(result.flags)}
             score = scores.get((result.student_id, result.assignment)) if result.graded else None
             if score is not None:
                 row.update(score=round(score.score, 2), auto_score=round(score.auto_score, 2))

@@ -25,6 +25,8 @@ import nbformat
 from autograder import course, gradebook, integrity, sandboxes
 from autograder.jobs import Job
 from autograder.results import GradeRow, Problem, Result, TestOutcome
+from autograder.verify import verification
+from autograder.verify.verifier import Verdict
 
 LIMIT_ERRORS = {"CellTimeoutError": "cell time limit", "MemoryError": "memory limit hit",
                 "BlockingIOError": "process limit hit"}
@@ -87,8 +89,10 @@ def _test_cell_changes(nb, release) -> list[Problem]:
     return changes
 
 
-def _failure_message(cell) -> str:
-    """What made a test cell fail, as nbgrader judges it: an error, or text written to stderr."""
+def _failure_message(cell, verdict: Verdict | None) -> str:
+    """Why a test failed: the grader's check, else the cell's error or text written to stderr."""
+    if verdict is not None:
+        return "" if verdict.passed else f"grader's check: {verdict.message}"[:500]
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
             return f"{output.get('ename')}: {output.get('evalue')}"[:500]
@@ -101,8 +105,9 @@ def _autograded(folder: Path) -> list[tuple[str, nbformat.NotebookNode]]:
     return [(path.stem, nbformat.read(path, as_version=4)) for path in sorted(folder.glob("*.ipynb"))]
 
 
-def _outcomes(notebooks: list[tuple[str, nbformat.NotebookNode]], grades: list[GradeRow]) -> list[TestOutcome]:
-    """Per autograded test: points earned (from the gradebook) and the message the cell printed."""
+def _outcomes(notebooks: list[tuple[str, nbformat.NotebookNode]], grades: list[GradeRow],
+              verdicts: dict[str, Verdict]) -> list[TestOutcome]:
+    """Per autograded test: points earned (from the gradebook) and why it failed (the grader's check first)."""
     earned = {(g.notebook, g.name): g for g in grades}
     outcomes = []
     for name, nb in notebooks:
@@ -112,7 +117,7 @@ def _outcomes(notebooks: list[tuple[str, nbformat.NotebookNode]], grades: list[G
                 grade = earned.get((name, meta["grade_id"]))
                 outcomes.append(TestOutcome(notebook=name, test=meta["grade_id"], points=meta.get("points", 0),
                                             score=(grade.auto_score or 0.0) if grade else 0.0,
-                                            message=_failure_message(cell)))
+                                            message=_failure_message(cell, verdicts.get(meta["grade_id"]))))
     return outcomes
 
 
@@ -179,7 +184,24 @@ def _lost_kernel(progress_file: Path, log: str) -> Problem:
     return Problem.student(f"kernel died in {place} (the code crashed it, or used up memory or processes)")
 
 
-def _autograde(job: Job, root: Path, db_url: str, result: Result) -> None:
+def _verify(job: Job, root: Path, db_url: str, result: Result, notebooks: dict, masters: dict,
+            hide: tuple[Path, ...]) -> dict[str, Verdict]:
+    """Let the grader's checks, run outside the student's kernel, decide the autograded points."""
+    started = time.monotonic()
+    verdicts: dict[str, Verdict] = {}
+    try:
+        for name, submitted in notebooks.items():
+            autograded = root / "autograded" / job.student / job.assignment / f"{name}.ipynb"
+            found = verification.verify(job, submitted, masters[name], hide)
+            verdicts.update({v.test: v for v in found})
+            result.reviews += verification.apply(found, db_url, job, name, autograded)
+    except verification.VerificationFailed as error:
+        result.problems.append(Problem.infrastructure(f"the grader's checks could not run: {error}"))
+    result.phases["verification (probe and checks)"] = round(time.monotonic() - started, 3)
+    return verdicts
+
+
+def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dict, masters: dict) -> None:
     """Run nbgrader's autograde and feedback with the kernel in the job's sandbox; fill in ``result``."""
     begun = time.monotonic()
     settings = job.settings
@@ -218,6 +240,9 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result) -> None:
             result.problems.append(_lost_kernel(job.progress_file, log))
             result.log_tail = log[-2000:]
             return
+        verdicts = _verify(job, root, db_url, result, notebooks, masters, hide)
+        if not result.graded:
+            return
         started = time.monotonic()
         if not api.generate_feedback(job.assignment, job.student, force=True)["success"]:
             result.problems.append(Problem.infrastructure("feedback could not be generated"))
@@ -225,7 +250,7 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result) -> None:
         notebooks = _autograded(root / "autograded" / job.student / job.assignment)
         with course.gradebook(db_url) as gb:
             result.grades = gradebook.grade_rows(gb.find_submission(job.assignment, job.student))
-        result.tests = _outcomes(notebooks, result.grades)
+        result.tests = _outcomes(notebooks, result.grades, verdicts)
         result.problems += _setup_failures(notebooks, setup) + _limit_problems(notebooks)
     finally:
         shutil.rmtree(ipc_dir, ignore_errors=True)
@@ -256,10 +281,7 @@ def grade(job: Job) -> Result:
         nbformat.write(nb, submitted / f"{name}.ipynb")
     result.phases["course and sandbox set-up"] = round(time.monotonic() - start, 3)
     if notebooks:
-        _autograde(job, root, f"sqlite:///{db_path}", result)
-    if result.flags:
-        result.problems.append(Problem.student(
-            "flagged: code changes the grading environment; autograded points withheld for review"))
+        _autograde(job, root, f"sqlite:///{db_path}", result, notebooks, masters)
     result.seconds = round(time.monotonic() - start, 2)
     return result
 

@@ -55,6 +55,7 @@ def kernel_env(scratch: Path, settings: GradingSettings) -> dict[str, str]:
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
             "MPLCONFIGDIR": str(scratch / ".config" / "matplotlib"), "KERAS_HOME": str(scratch / ".keras"),
             "TMPDIR": str(scratch / "tmp"), "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
+            "NNLAB_ARTIFACTS": str(scratch / "artifacts"),
             "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
 
 
@@ -68,6 +69,11 @@ class Sandbox(ABC):
     def kernel_argv(self, scratch: Path, ipc_dir: Path, settings: GradingSettings,
                     hide: tuple[Path, ...] = ()) -> list[str]:
         """The kernelspec argv; ``hide`` lists folders the kernel must not see (repository, output, submissions)."""
+
+    @abstractmethod
+    def command_argv(self, scratch: Path, settings: GradingSettings, argv: list[str],
+                     hide: tuple[Path, ...] = ()) -> list[str]:
+        """``argv`` run the way a kernel would be: same isolation, limits and environment, ``scratch`` writable."""
 
     def probe(self, settings: GradingSettings) -> None:
         """Start a trivial kernel through the exact kernelspec grading uses; raise SandboxUnavailable if it fails."""
@@ -126,7 +132,8 @@ def install_kernelspec(sandbox: Sandbox, scratch: Path, ipc_dir: Path, settings:
     return jupyter_path
 
 
-def prepare_scratch(scratch: Path, subfolders: tuple[str, ...] = ("tmp", "runtime", ".config/matplotlib", ".keras"),
+def prepare_scratch(scratch: Path, subfolders: tuple[str, ...] = ("tmp", "runtime", ".config/matplotlib", ".keras",
+                                                                   "artifacts"),
                     ) -> None:
     """Create a folder the sandboxed kernel may write (its scratch, or its socket folder), owned by its uid."""
     for sub in ("", *subfolders):

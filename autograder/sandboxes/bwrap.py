@@ -52,6 +52,13 @@ class BwrapSandbox(Sandbox):
             command += ["--setenv", key, value]
         return command + ["--"]
 
+    def command_argv(self, scratch: Path, settings: GradingSettings, argv: list[str],
+                     hide: tuple[Path, ...] = ()) -> list[str]:
+        prefix = self.bwrap_prefix(scratch, scratch, settings, hide)
+        if os.geteuid() != 0:
+            return prefix + prlimit_argv(settings.limits) + argv
+        return prefix + _drop_privileges_argv() + prlimit_argv(settings.limits) + argv
+
     def kernel_argv(self, scratch: Path, ipc_dir: Path, settings: GradingSettings,
                     hide: tuple[Path, ...] = ()) -> list[str]:
         prefix = self.bwrap_prefix(scratch, ipc_dir, settings, hide)
@@ -63,8 +70,14 @@ class BwrapSandbox(Sandbox):
         uid = sandbox_uid()
         own_copy = str(scratch / "runtime" / "kernel-sandboxed.json")
         drop = " ".join(shlex.quote(a) for a in [
-            "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all", *prlimit_argv(settings.limits), *python[:4]])
+            *_drop_privileges_argv(), *prlimit_argv(settings.limits), *python[:4]])
         launcher = (f'install -o {uid} -g {uid} -m 600 "$0" "$1" && '
                     f'exec {drop} "$1" --HistoryManager.hist_file=:memory:')
         return prefix + ["/bin/sh", "-c", launcher, "{connection_file}", own_copy]
+
+
+def _drop_privileges_argv() -> list[str]:
+    """Become this grading process's sandbox uid for good (root inside the sandbox only)."""
+    uid = sandbox_uid()
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all"]

@@ -18,8 +18,12 @@ class NoSandbox(Sandbox):
     name = "none"
     install_hint = "Check that ipykernel is installed in the kit's environment (`make setup`)."
 
-    def kernel_argv(self, scratch: Path, ipc_dir: Path, settings: GradingSettings,
-                    hide: tuple[Path, ...] = ()) -> list[str]:
+    def command_argv(self, scratch: Path, settings: GradingSettings, argv: list[str],
+                     hide: tuple[Path, ...] = ()) -> list[str]:
         environment = [f"{key}={value}" for key, value in kernel_env(scratch, settings).items()]
         return ["env", "-i", *environment, "setpriv", "--pdeathsig", "KILL", "/bin/sh", "-c", 'cd "$0" && exec "$@"',
-                str(scratch), *prlimit_argv(settings.limits), *python_argv()]
+                str(scratch), *prlimit_argv(settings.limits), *argv]
+
+    def kernel_argv(self, scratch: Path, ipc_dir: Path, settings: GradingSettings,
+                    hide: tuple[Path, ...] = ()) -> list[str]:
+        return self.command_argv(scratch, settings, python_argv(), hide)

@@ -1,0 +1,119 @@
+"""Assignment 1: noise and an MLP on MNIST."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.verify.evidence import records
+from autograder.verify.probe import Call
+from autograder.verify.rules import Failed, accuracy, declines, distinct_weights, parameters, require, tokens
+from autograder.verify.case import Evidence
+
+SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
+MLP = ["Dense(512)", "relu", "Dropout(0.2)", "Dense(512)", "relu", "Dropout(0.2)", "Dense(10)", "softmax"]
+
+
+def inputs() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(2024)
+    return {"images": rng.random((300, 28, 28)).astype("float32"), "flat": rng.random((400, 784)).astype("float32")}
+
+
+CALLS = [
+    Call("noise_a", "add_noise", ({"npy": "images.npy"}, 1.5), {"loc": 0.25, "seed": 11}),
+    Call("noise_b", "add_noise", ({"npy": "images.npy"}, 1.5), {"loc": 0.25, "seed": 11}),
+    Call("noise_c", "add_noise", ({"npy": "images.npy"}, 1.5), {"loc": 0.25, "seed": 12}),
+    Call("noise_flat", "add_noise", ({"npy": "flat.npy"}, 0.5), {"seed": 123}),
+    Call("mlp_a", "build_mlp", output="model"),
+    Call("mlp_b", "build_mlp", output="model"),
+]
+
+
+def _noise_statistics(noisy: np.ndarray, clean: np.ndarray, loc: float, scale: float) -> None:
+    require(noisy.shape == clean.shape, f"add_noise returned shape {noisy.shape} for images of shape {clean.shape}")
+    require(noisy.dtype == np.float32, f"add_noise returned {noisy.dtype}, expected float32")
+    diff = noisy.astype("float64") - clean
+    require(abs(diff.mean() - loc) < 0.03 and abs(diff.std() - scale) < 0.03,
+            f"the added noise has mean {diff.mean():.3f} and std {diff.std():.3f}, expected {loc} and {scale}")
+    flat = diff.reshape(len(diff), -1)
+    require(not np.any(np.all(np.isclose(flat[1:], flat[0]), axis=1)),
+            "two images got the same noise: draw noise of the whole array's shape")
+    require(abs(np.corrcoef(flat[0], flat[1])[0, 1]) < 0.2, "the noise of different images is correlated")
+
+
+def test_add_noise(evidence: Evidence) -> None:
+    images, flat = inputs()["images"], inputs()["flat"]
+    probe = evidence.probe
+    _noise_statistics(probe.array("noise_a"), images, 0.25, 1.5)
+    require(np.array_equal(probe.argument_after("noise_a", 0), images), "add_noise changed the images it was given")
+    require(np.array_equal(probe.array("noise_b"), probe.array("noise_a")), "the same seed must give the same noise")
+    require(not np.array_equal(probe.array("noise_c"), probe.array("noise_a")), "another seed must give other noise")
+    _noise_statistics(probe.array("noise_flat"), flat, 0.0, 0.5)
+
+
+def test_apply_noise(evidence: Evidence) -> None:
+    mnist = evidence.dataset("mnist", flatten=True)
+    diffs = []
+    for split, clean in (("x_train_noisy", mnist.train.x), ("x_test_noisy", mnist.test.x)):
+        noisy = evidence.notebook.array(split)
+        require(noisy.shape == clean.shape, f"{split} has shape {noisy.shape}, expected {clean.shape} (the whole split)")
+        require(float(noisy.min()) >= 0.0 and float(noisy.max()) <= 1.0, f"clip {split} to [0, 1] with np.clip")
+        diff = noisy.astype("float64") - clean
+        require(0.2 < diff.std() < 0.5, f"{split}: noise spread {diff.std():.3f} does not match scale 0.5 with clipping")
+        require(not np.any(np.all(np.isclose(diff[1:200], diff[0]), axis=1)), f"{split}: images share a noise vector")
+        diffs.append(diff)
+    n = min(len(diffs[0]), len(diffs[1]), 500)
+    background = (mnist.train.x[:n] == 0) & (mnist.test.x[:n] == 0)
+    correlation = np.corrcoef(diffs[0][:n][background], diffs[1][:n][background])[0, 1]
+    require(abs(correlation) < 0.5, "the training and test noise are the same draw: use different seeds (1 and 2)")
+
+
+def test_build_mlp(evidence: Evidence) -> None:
+    model = evidence.probe.model("mlp_a")
+    require(parameters(model) == (669_706, 0), f"build_mlp() has {parameters(model)[0]:,} parameters, expected 669,706")
+    require(tokens(model) == MLP, f"build_mlp() has layers {' → '.join(tokens(model))}, expected {' → '.join(MLP)}")
+    require(tuple(model.input_shape) == (None, 784), f"the input must be keras.Input(shape=(784,)), not {model.input_shape}")
+    same = evidence.probe.calls.get("mlp_b", {}).get("same_object_as") or []
+    require(not same, "build_mlp must return a new model each time it is called")
+
+
+def test_clean_vs_noisy(evidence: Evidence) -> None:
+    mnist = evidence.dataset("mnist", flatten=True)
+    clean, noisy = evidence.notebook.model("mlp_clean"), evidence.notebook.model("mlp_noisy")
+    acc_clean = accuracy(clean, mnist.test.x, mnist.test.y)
+    require(acc_clean >= evidence.threshold("mnist_mlp_clean"),
+            f"mlp_clean reaches {acc_clean:.1%} on the grader's test images: is it trained on x_train?")
+    rng = np.random.default_rng(777)
+    x_noisy = np.clip(mnist.test.x + rng.normal(0.0, 0.5, mnist.test.x.shape), 0.0, 1.0).astype("float32")
+    acc_noisy = accuracy(noisy, x_noisy, mnist.test.y)
+    require(acc_noisy >= evidence.threshold("mnist_mlp_noisy"),
+            f"mlp_noisy reaches {acc_noisy:.1%} on noisy test images: is it trained on x_train_noisy?")
+    record_clean, = records(evidence.notebook, "record_clean")
+    record_noisy, = records(evidence.notebook, "record_noisy")
+    require(abs(record_clean.val_accuracy - acc_clean) < 0.02, "record_clean does not match mlp_clean")
+    require(record_clean.val_accuracy > record_noisy.val_accuracy, "the clean model should beat the noisy one")
+
+
+def test_sweep(evidence: Evidence) -> None:
+    mnist = evidence.dataset("mnist", flatten=True)
+    found = records(evidence.notebook, "sweep_records")
+    require([float(r.extra.get("value", "nan")) for r in found] == SCALES,
+            f"sweep_records must hold one record per scale of {SCALES}, with record.extra['value'] = scale")
+    models = list(evidence.notebook.models("sweep_models").values())
+    require(len(models) == len(SCALES), f"sweep_models holds {len(models)} models, expected one per scale")
+    require(distinct_weights(models), "sweep_models holds the same model more than once: build a new one per scale")
+    mean, std = float(mnist.train.x.mean()), float(mnist.train.x.std())
+    test = ((mnist.test.x - mean) / std).astype("float32")
+    rng = np.random.default_rng(4242)
+    measured = []
+    for scale, model, record in zip(SCALES, models, found):
+        acc = accuracy(model, (test + rng.normal(0.0, scale, test.shape)).astype("float32"), mnist.test.y)
+        require(abs(acc - record.val_accuracy) < 0.05, f"scale {scale}: the record does not match its model")
+        measured.append(acc)
+    require(measured[0] >= evidence.threshold("mnist_mlp_clean") - 0.05, "the model at scale 0.1 is not trained")
+    require(declines(measured, 0.03) and measured[0] - measured[-1] > 0.1,
+            "accuracy should fall clearly as the noise grows: is each model trained on its own scale?")
+
+
+CHECKS = {"test_add_noise": test_add_noise, "test_apply_noise": test_apply_noise, "test_build_mlp": test_build_mlp,
+          "test_clean_vs_noisy": test_clean_vs_noisy, "test_sweep": test_sweep}
+__all__ = ["CALLS", "CHECKS", "inputs", "Failed"]

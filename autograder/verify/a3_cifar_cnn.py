@@ -1,0 +1,101 @@
+"""Assignment 3: CNNs on CIFAR-10."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.verify.case import Evidence
+from autograder.verify.evidence import Unusable, records
+from autograder.verify.probe import Call
+from autograder.verify.rules import describe, hidden_block, labels, matches, parameters, predictions, require, tokens
+
+# (extra_block, batchnorm) -> (total parameters, non-trainable), from the assignment text
+PARAMETERS = {(False, False): (364_426, 0), (True, False): (528_522, 0), (False, True): (366_090, 832)}
+NAMES = {"base": (False, False), "extra block": (True, False), "base + BN": (False, True)}
+CONFUSION_IMAGES = 300
+
+
+def _call_name(extra: bool, bn: bool) -> str:
+    return f"cnn_{int(extra)}_{int(bn)}"
+
+
+def reference_model():
+    """A fixed small classifier whose predictions spread over the classes (for the confusion-matrix check)."""
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(32, 32, 3)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    rng = np.random.default_rng(99)
+    model.set_weights([rng.normal(0.0, 0.05, (3072, 10)).astype("float32"), np.zeros(10, "float32")])
+    return model
+
+
+def _confusion_data():
+    from helpers import data
+
+    return data.load("cifar10", train_size=10, test_size=CONFUSION_IMAGES, seed=7).test
+
+
+def inputs() -> dict:
+    test = _confusion_data()
+    return {"reference": reference_model(), "images": test.x, "labels": test.y}
+
+
+CALLS = [Call(_call_name(extra, bn), "build_cnn", (), {"extra_block": extra, "batchnorm": bn}, output="model")
+         for extra, bn in PARAMETERS] + [
+    Call("confusion", "confusion_matrix", ({"keras": "reference.keras"}, {"npy": "images.npy"}, {"npy": "labels.npy"}))]
+
+
+def _pattern(extra: bool, bn: bool) -> list:
+    filters = (32, 64, 128) + ((256,) if extra else ())
+    convolutions = [p for f in filters for p in hidden_block(f"Conv2D({f})", bn) + ["MaxPooling2D"]]
+    dense = [p for units in (128, 64) for p in hidden_block(f"Dense({units})", bn)]
+    return convolutions + ["Flatten"] + dense + ["Dense(10)", "softmax"]
+
+
+def test_build_cnn(evidence: Evidence) -> None:
+    for (extra, bn), expected in PARAMETERS.items():
+        call = f"build_cnn(extra_block={extra}, batchnorm={bn})"
+        try:
+            model = evidence.probe.model(_call_name(extra, bn))
+        except Unusable as reason:
+            raise Unusable(f"{call}: {reason}") from None
+        require(parameters(model) == expected, f"{call} has {parameters(model)[0]:,} parameters "
+                f"({parameters(model)[1]:,} non-trainable), expected {expected[0]:,} ({expected[1]:,})")
+        pattern = _pattern(extra, bn)
+        require(matches(tokens(model), pattern),
+                f"{call} has layers {' → '.join(tokens(model))}, expected {describe(pattern)}")
+        convolutions = [l for l in model.layers if type(l).__name__ == "Conv2D"]
+        require(all(tuple(l.kernel_size) == (3, 3) and l.padding == "same" for l in convolutions),
+                f"{call}: use 3x3 kernels with padding='same'")
+
+
+def test_trained(evidence: Evidence) -> None:
+    cifar = evidence.dataset("cifar10")
+    models = evidence.notebook.models("cnns")
+    require(set(models) == set(NAMES), f"cnns must hold the three models {sorted(NAMES)}")
+    found = {r.name: r for r in records(evidence.notebook, "records")}
+    require(set(found) == set(NAMES), "records must hold one record per model, named like the models")
+    for name, (extra, bn) in NAMES.items():
+        words = tokens(models[name])
+        require(sum(w.startswith("Conv2D") for w in words) == (4 if extra else 3) and ("BN" in words) == bn,
+                f"cnns[{name!r}] is not the {name} model")
+        measured = float(np.mean(predictions(models[name], cifar.test.x) == labels(cifar.test.y)))
+        require(measured >= evidence.threshold("cifar_cnn"),
+                f"{name} reaches {measured:.1%} on the grader's test images: is it trained?")
+        require(abs(found[name].val_accuracy - measured) < 0.02, f"{name}: its record does not match the model")
+
+
+def test_confusion(evidence: Evidence) -> None:
+    test = _confusion_data()
+    matrix = evidence.probe.array("confusion")
+    require(matrix.shape == (10, 10), f"confusion_matrix returned shape {matrix.shape}, expected (10, 10)")
+    truth, predicted = labels(test.y), predictions(reference_model(), test.x)
+    expected = np.bincount(truth * 10 + predicted, minlength=100).reshape(10, 10)
+    if np.array_equal(matrix, expected.T) and not np.array_equal(matrix, expected):
+        raise Unusable("the matrix is transposed: rows must be true classes, columns predicted classes")
+    require(np.array_equal(matrix, expected), "the counts do not match the model's predictions on the grader's images "
+            "(rows: true class, columns: predicted class)")
+
+
+CHECKS = {"test_build_cnn": test_build_cnn, "test_trained": test_trained, "test_confusion": test_confusion}

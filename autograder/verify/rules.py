@@ -1,0 +1,101 @@
+"""Small checks the per-assignment verifiers share; each raises :class:`Failed` with a message for the student."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+
+class Failed(Exception):
+    """The grader's check failed; the message says what is wrong."""
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise Failed(message)
+
+
+def parameters(model) -> tuple[int, int]:
+    """(total, non-trainable) parameter counts."""
+    total = sum(int(np.prod(w.shape)) for w in model.weights)
+    non_trainable = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
+    return total, non_trainable
+
+
+def tokens(model) -> list[str]:
+    """The model's layers as words, a Dense layer's activation as its own word: "Dense(512)", "relu", "BN", ...
+
+    ``Dense(64, activation="relu")`` and ``Dense(64)`` followed by ``Activation("relu")`` read the same.
+    """
+    words = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        activation = getattr(getattr(layer, "activation", None), "__name__", None)
+        if kind == "Dense":
+            words.append(f"Dense({layer.units})")
+        elif kind == "Conv2D":
+            words.append(f"Conv2D({layer.filters})")
+        elif kind == "Dropout":
+            words.append(f"Dropout({layer.rate:g})")
+        elif kind == "BatchNormalization":
+            words.append("BN")
+        elif kind == "Activation":
+            words.append(activation or "?")
+            continue
+        elif kind in ("MaxPooling2D", "Flatten"):
+            words.append(kind)
+        else:
+            words.append(kind)
+        if activation and activation != "linear" and kind != "Activation":
+            words.append(activation)
+    return words
+
+
+def predictions(model, x: np.ndarray) -> np.ndarray:
+    probabilities = np.asarray(model.predict(x, verbose=0, batch_size=1024))
+    require(probabilities.shape == (len(x), 10), f"the model outputs shape {probabilities.shape[1:]}, expected (10,)")
+    return np.argmax(probabilities, axis=1)
+
+
+def labels(y: np.ndarray) -> np.ndarray:
+    return np.argmax(y, axis=1) if np.ndim(y) == 2 else np.asarray(y).reshape(-1)
+
+
+def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
+    """Accuracy measured here, on the grader's data."""
+    return float(np.mean(predictions(model, x) == labels(y)))
+
+
+def declines(accuracies: Sequence[float], tolerance: float) -> bool:
+    acc = list(accuracies)
+    return acc[-1] < acc[0] and all(b <= a + tolerance for a, b in zip(acc, acc[1:]))
+
+
+def distinct_weights(models: Sequence) -> bool:
+    """True when no two models share their weights (each was built and trained on its own)."""
+    fingerprints = [tuple(float(np.asarray(w).ravel()[:64].sum()) for w in m.get_weights()) for m in models]
+    return len(set(fingerprints)) == len(fingerprints)
+
+
+def matches(words: Sequence[str], pattern: Sequence[str | frozenset]) -> bool:
+    """``words`` follow ``pattern``: a string is one word, a frozenset its words in any order."""
+    position = 0
+    for item in pattern:
+        size = 1 if isinstance(item, str) else len(item)
+        chunk = list(words[position:position + size])
+        if (chunk != [item]) if isinstance(item, str) else (sorted(chunk) != sorted(item)):
+            return False
+        position += size
+    return position == len(words)
+
+
+def hidden_block(layer: str, batchnorm: bool, dropout: float = 0.0) -> list[str | frozenset]:
+    """A layer, its ReLU and optional BatchNorm (either order), optional Dropout."""
+    block: list[str | frozenset] = [layer, frozenset({"relu", "BN"}) if batchnorm else "relu"]
+    return block + ([f"Dropout({dropout:g})"] if dropout else [])
+
+
+def describe(pattern: Sequence[str | frozenset]) -> str:
+    return " → ".join(item if isinstance(item, str) else "{" + " and ".join(sorted(item)) + " in either order}"
+                      for item in pattern)

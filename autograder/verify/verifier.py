@@ -1,0 +1,73 @@
+"""Judge every autograded test of one submission from its artifacts, in a process that runs no student code.
+
+    python -m autograder.verify.verifier JOB_FOLDER ASSIGNMENT BUDGET
+
+reads ``JOB_FOLDER/scratch/artifacts`` (saved by the notebook's test cells) and ``JOB_FOLDER/probe/out``
+(written by :mod:`autograder.verify.probe`) and writes ``JOB_FOLDER/verdicts.json``. The data set
+comes from ``NNLAB_DATA_DIR``, the read-only mirror, loaded here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import ModuleType
+
+from autograder.verify.evidence import Folder, Unusable
+from autograder.verify.rules import Failed
+
+VERDICTS = "verdicts.json"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The grader's judgement of one autograded test."""
+
+    test: str
+    passed: bool
+    message: str = ""
+
+    @classmethod
+    def read_all(cls, path: Path) -> list["Verdict"]:
+        return [cls(**v) for v in json.loads(path.read_text())]
+
+
+def checks_for(assignment: str) -> ModuleType:
+    """The module holding ``CALLS``, ``inputs()`` and ``CHECKS`` of an assignment."""
+    return importlib.import_module(f"autograder.verify.{assignment}")
+
+
+def judge(assignment: str, artifacts: Path, probe_root: Path, budget: str) -> list[Verdict]:
+    """Run every check of ``assignment``; a check that cannot read what it needs fails with that reason."""
+    from helpers.budget import get_budget
+
+    from autograder.verify.case import Evidence
+    from autograder.verify.probe import ProbeOutputs
+
+    evidence = Evidence(Folder(artifacts), ProbeOutputs.read(probe_root), get_budget(budget))
+    verdicts = []
+    for test, check in checks_for(assignment).CHECKS.items():
+        try:
+            check(evidence)
+            verdicts.append(Verdict(test, True))
+        except (Failed, Unusable) as reason:
+            verdicts.append(Verdict(test, False, str(reason)[:500]))
+    return verdicts
+
+
+def main(argv: list[str] | None = None) -> int:
+    job_folder, assignment, budget = argv or sys.argv[1:]
+    from helpers import session
+
+    session.start()
+    folder = Path(job_folder)
+    verdicts = judge(assignment, folder / "scratch" / "artifacts", folder / "probe", budget)
+    (folder / VERDICTS).write_text(json.dumps([asdict(v) for v in verdicts], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
