@@ -133,5 +133,6 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
     c.GenerateFeedback.preprocessors = [RemoveRubrics, GetGrades, ClearHiddenTests, StripTestTracebacks,
                                         CSSHTMLHeaderPreprocessor]
     c.ClearHiddenTests.enforce_metadata = False
+    c.HTMLExporter.sanitize_html = True  # student HTML and scripts in outputs and markdown never run in feedback
     c.OverwriteCells.add_missing_cells = True  # deleted test cells come back from the master
     return c

@@ -41,6 +41,9 @@ def _read_notebooks(submission: Path, expected: list[str]) -> tuple[dict[str, nb
         if path.is_symlink() or (path.exists() and not path.is_file()):
             problems.append(Problem.student(f"refused {name}.ipynb: not a regular file (hand in the notebook itself)"))
             continue
+        if path.is_file() and path.stat().st_nlink > 1:
+            problems.append(Problem.student(f"refused {name}.ipynb: a hard link to another file (hand in a copy)"))
+            continue
         if not path.is_file():
             problems.append(Problem.student(f"missing notebook {name}.ipynb"))
             continue
@@ -277,7 +280,7 @@ def grade(job: Job) -> Result:
             shutil.copy(source, submitted / name)
     for name, nb in notebooks.items():
         result.problems += _without_duplicate_ids(nb) + _test_cell_changes(nb, masters[name])
-        result.flags += [f"{name}: {p}" for p in integrity.scan_notebook(nb)]
+        result.flags += [f"{name}: {p}" for p in integrity.scan_notebook(nb, masters[name])]
         nbformat.write(nb, submitted / f"{name}.ipynb")
     result.phases["course and sandbox set-up"] = round(time.monotonic() - start, 3)
     if notebooks:

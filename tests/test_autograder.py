@@ -117,11 +117,12 @@ def test_megabytes_of_output_are_limited(robustness):
     assert len(autograded_notebook_text(out, "prints-megabytes", A1)) < 2_000_000
 
 
-def test_tampering_is_flagged_and_gets_no_autograded_points(robustness):
-    out, _ = robustness
-    assert status(out, "patches-checks").startswith("flagged")
-    assert auto(out, "patches-checks") == 0
+def test_the_scan_notes_tampering_but_points_come_from_the_verifier(robustness):
+    out, _ = robustness  # patched checks around a correct solution: the scan's note is advisory
+    assert status(out, "patches-checks") == "graded"
+    assert auto(out, "patches-checks") == 13
     assert any("check_noise_function" in f for f in result(out, "patches-checks", A1).flags)
+    assert "check_noise_function" in grades(out)[("patches-checks", A1)]["scan_notes"]
 
 
 def test_broken_and_missing_notebooks(robustness):

@@ -11,8 +11,8 @@ GRADES = [GradeRow("nb", "test_a", "code", 3, auto_score=3.0), GradeRow("nb", "t
           GradeRow("nb", "answer", "markdown", 2, needs_manual_grade=True)]
 
 
-def _result(*problems: Problem, flags=()) -> Result:
-    return Result("ada", "a1", max_score=7, auto_max_score=5, problems=list(problems), flags=list(flags),
+def _result(*problems: Problem, flags=(), reviews=()) -> Result:
+    return Result("ada", "a1", max_score=7, auto_max_score=5, problems=list(problems), flags=list(flags), reviews=list(reviews),
                   grades=list(GRADES), tests=[TestOutcome("nb", "test_a", 3, 3.0), TestOutcome("nb", "test_b", 2, 0.0)])
 
 
@@ -29,8 +29,10 @@ def test_an_infrastructure_problem_means_no_score():
     assert result.status == "not graded: the kernel did not start"
 
 
-def test_withheld_points_and_manual_scores():
-    assert _result(flags=["cell 3, line 1: uses sys"]).scores.auto_score == 0.0
+def test_scan_notes_never_change_points_and_manual_scores_count():
+    noted = _result(flags=["cell 3, line 1: uses builtins"])
+    assert noted.scores.auto_score == 3.0 and noted.status == "graded"
+    assert _result(reviews=["test_b: the notebook's own test passed but the grader's check failed"]).needs_review
     graded_by_hand = [*GRADES[:2], GradeRow("nb", "answer", "markdown", 2, manual_score=1.5)]
     assert Scores.from_grades(graded_by_hand) == Scores(4.5, 7, 3.0, 5, False)
 

@@ -32,18 +32,21 @@ def definitions(source: str) -> list[str]:
     return kept
 
 
-def locked_ids(master) -> set[str]:
-    """Ids of the master's cells a student cannot change (everything but solution cells)."""
-    return {cell.get("id") for cell in master.cells
-            if not cell.metadata.get("nbgrader", {}).get("solution") and cell.get("id")}
+def locked_cells(master) -> set[tuple[str, str]]:
+    """(id, source) of the master's cells a student cannot change (everything but solution cells)."""
+    return {(cell.get("id"), cell.source.strip()) for cell in master.cells
+            if not cell.metadata.get("nbgrader", {}).get("solution")}
 
 
 def student_definitions(submitted, master) -> list[str]:
-    """Definitions from every code cell of ``submitted`` that is not a locked cell of ``master``."""
-    locked = locked_ids(master)
+    """Definitions from every code cell of ``submitted`` that is not, id and source, a locked cell of ``master``.
+
+    The submitted metadata is not consulted: a cell relabelled as locked is still the student's code.
+    """
+    locked = locked_cells(master)
     found: list[str] = []
     for cell in submitted.cells:
-        if cell.cell_type == "code" and cell.get("id") not in locked:
+        if cell.cell_type == "code" and (cell.get("id"), cell.source.strip()) not in locked:
             found += definitions(cell.source)
     return found
 

@@ -32,6 +32,8 @@ def tokens(model) -> list[str]:
     for layer in model.layers:
         kind = type(layer).__name__
         activation = getattr(getattr(layer, "activation", None), "__name__", None)
+        if kind == "InputLayer":
+            continue
         if kind == "Dense":
             words.append(f"Dense({layer.units})")
         elif kind == "Conv2D":

@@ -1,0 +1,84 @@
+"""The verifier's parts on their own: coverage of every test, definitions, safe reading, layer patterns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder import course, examples
+from autograder.verify import definitions, evidence, harness, probe, rules
+from autograder.verify.verifier import checks_for
+
+
+def test_every_autograded_test_has_a_check_outside_the_kernel():
+    for assignment in course.assignments():
+        nb = examples.solved(assignment)
+        tests = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+                 if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+        assert tests == set(checks_for(assignment).CHECKS), assignment
+
+
+def test_no_hidden_test_runs_in_the_students_kernel():
+    for assignment in course.assignments():
+        assert "BEGIN HIDDEN TESTS" not in examples.notebook_path(assignment).read_text()
+
+
+def test_the_harness_and_the_probe_agree_on_the_start_marker():
+    assert harness.STARTED == probe.STARTED
+
+
+def test_definitions_keep_defs_imports_and_constants_and_drop_the_rest():
+    source = ("%matplotlib inline\nimport numpy as np\nSCALE = 0.5\nrng = np.random.default_rng(0)\n"
+              "def f(x):\n    return x\nprint(f(1))\nmodel = build()\nfor i in range(3):\n    pass\nclass A: pass")
+    kept = definitions.definitions(source)
+    assert kept == ["import numpy as np", "SCALE = 0.5", "def f(x):\n    return x", "class A:\n    pass"]
+    assert definitions.definitions("def broken(:") == []
+
+
+def test_student_cells_are_found_by_id_and_source_not_metadata():
+    release = examples.solved("a1_noise_mlp")
+    submitted = examples.solved("a1_noise_mlp")
+    setup = next(c for c in submitted.cells if c.get("id") == "setup")
+    setup.source += "\ndef sneaky():\n    return 1"  # a locked cell's id with other source is the student's
+    found = definitions.student_definitions(submitted, release)
+    assert any("sneaky" in d for d in found) and any(d.startswith("def add_noise") for d in found)
+    assert not any("sneaky" in d for d in definitions.student_definitions(release, release))
+
+
+def test_layer_patterns_accept_either_batchnorm_order():
+    pattern = rules.hidden_block("Dense(64)", True) + ["Dense(10)", "softmax"]
+    assert rules.matches(["Dense(64)", "BN", "relu", "Dense(10)", "softmax"], pattern)
+    assert rules.matches(["Dense(64)", "relu", "BN", "Dense(10)", "softmax"], pattern)
+    assert not rules.matches(["Dense(64)", "relu", "Dense(10)", "softmax"], pattern)
+    assert not rules.matches(["Dense(64)", "relu", "BN", "Dense(10)", "softmax", "Dense(3)"], pattern)
+
+
+def test_functional_and_sequential_models_read_the_same():
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(8,))
+    functional = keras.Model(inputs, layers.Dense(3, activation="softmax")(layers.Activation("relu")(layers.Dense(4)(inputs))))
+    sequential = keras.Sequential([keras.Input(shape=(8,)), layers.Dense(4, activation="relu"),
+                                   layers.Dense(3, activation="softmax")])
+    assert rules.tokens(functional) == rules.tokens(sequential) == ["Dense(4)", "relu", "Dense(3)", "softmax"]
+
+
+def test_artifacts_are_read_as_data_only(tmp_path):
+    import keras
+
+    folder = evidence.Folder(tmp_path)
+    np.save(tmp_path / "ok.npy", np.arange(3))
+    assert folder.array("ok").tolist() == [0, 1, 2]
+    np.save(tmp_path / "pickled.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(evidence.Unusable, match="plain numeric array"):
+        folder.array("pickled")
+    (tmp_path / "linked.npy").symlink_to(tmp_path / "ok.npy")
+    with pytest.raises(evidence.Unusable, match="not a regular file"):
+        folder.array("linked")
+    with pytest.raises(evidence.Unusable, match="was not saved"):
+        folder.array("missing")
+    lambda_model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Lambda(lambda x: x * 2)])
+    lambda_model.save(tmp_path / "sneaky.keras")
+    with pytest.raises(evidence.Unusable, match="standard Keras layers"):
+        folder.model("sneaky")
