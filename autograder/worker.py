@@ -9,6 +9,7 @@ is written to ``attempt.json`` beside the job file.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import os
@@ -58,9 +59,36 @@ def _read_notebooks(submission: Path, expected: list[str]) -> tuple[dict[str, nb
     return notebooks, problems
 
 
+def _duplicate(grade_id: str) -> Problem:
+    return Problem.student(f"cell {grade_id} appears more than once: the copy was graded as an ordinary cell")
+
+
+def _metadata_from_release(nb, release) -> list[Problem]:
+    """Give every submitted cell the release's nbgrader metadata for its id; other cells are ordinary student
+    cells, whatever metadata they carry (a cell duplicated in JupyterLab copies it; a student can edit it).
+
+    Notebooks whose cells have none of the release's ids (saved without cell ids) keep their metadata, with
+    only the first cell of each grade id keeping it, as nbgrader would match them.
+    """
+    release_meta = {c.get("id"): c.metadata["nbgrader"] for c in release.cells if "nbgrader" in c.metadata}
+    grade_ids = {m.get("grade_id") for m in release_meta.values()}
+    if not any(c.get("id") in release_meta for c in nb.cells):
+        return _without_duplicate_ids(nb)
+    problems = []
+    for cell in nb.cells:
+        meta = release_meta.get(cell.get("id"))
+        if meta is not None:
+            cell.metadata["nbgrader"] = copy.deepcopy(meta)
+            continue
+        carried = cell.metadata.pop("nbgrader", None)
+        grade_id = carried.get("grade_id") if isinstance(carried, dict) else None
+        if grade_id in grade_ids:
+            problems.append(_duplicate(grade_id))
+    return problems
+
+
 def _without_duplicate_ids(nb) -> list[Problem]:
-    """Keep nbgrader's metadata only on the first cell of each grade id (a duplicated cell, as JupyterLab's
-    "duplicate" makes one, is graded as an ordinary cell) and drop metadata that names no grade id."""
+    """Keep nbgrader's metadata only on the first cell of each grade id and drop metadata that names none."""
     seen, problems = set(), []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader")
@@ -70,8 +98,7 @@ def _without_duplicate_ids(nb) -> list[Problem]:
         if grade_id is None or grade_id in seen:
             del cell.metadata["nbgrader"]
             if grade_id is not None:
-                problems.append(Problem.student(f"cell {grade_id} appears more than once: the copy was graded as "
-                                                "an ordinary cell"))
+                problems.append(_duplicate(grade_id))
             continue
         seen.add(grade_id)
     return problems
@@ -279,7 +306,7 @@ def grade(job: Job) -> Result:
         if source.is_file() and not source.is_symlink() and source.stat().st_size < 4096:
             shutil.copy(source, submitted / name)
     for name, nb in notebooks.items():
-        result.problems += _without_duplicate_ids(nb) + _test_cell_changes(nb, masters[name])
+        result.problems += _metadata_from_release(nb, masters[name]) + _test_cell_changes(nb, masters[name])
         result.flags += [f"{name}: {p}" for p in integrity.scan_notebook(nb, masters[name])]
         nbformat.write(nb, submitted / f"{name}.ipynb")
     result.phases["course and sandbox set-up"] = round(time.monotonic() - start, 3)

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,18 @@ def test_none_sandbox_warns_and_is_never_chosen_by_auto(settings):
 def test_unknown_backend_is_refused(settings):
     with pytest.raises(sandboxes.SandboxUnavailable, match="unknown sandbox"):
         sandboxes.backend("docker")
+
+
+def test_the_kernel_sees_an_allowlist_not_the_whole_filesystem(tmp_path, settings):
+    code = """
+import os
+for path in ("/var", "/opt", "/srv", "/home", "/mnt", "/etc/shadow", "/etc/hostname", "/etc/ssh"):
+    print("visible" if os.path.exists(path) else "absent", path)
+print("top", sorted(os.listdir("/")))
+"""
+    done = _run_inside(tmp_path, settings, code)
+    assert "visible" not in done.stdout and "absent /var" in done.stdout, done.stdout + done.stderr
+    top = eval(done.stdout.split("top ", 1)[1])  # noqa: S307 - a list printed by our own code
+    assert set(top) <= {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc", "tmp",
+                        *(p.parts[1] for p in (course.REPO, tmp_path, Path(settings.data_dir), Path(sys.prefix),
+                                               Path(sys.base_prefix).resolve()))}

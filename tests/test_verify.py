@@ -82,3 +82,30 @@ def test_artifacts_are_read_as_data_only(tmp_path):
     lambda_model.save(tmp_path / "sneaky.keras")
     with pytest.raises(evidence.Unusable, match="standard Keras layers"):
         folder.model("sneaky")
+
+
+def test_submitted_nbgrader_metadata_is_replaced_by_the_releases():
+    import copy
+
+    import nbformat
+
+    from autograder import worker
+
+    release = nbformat.read(examples.notebook_path("a1_noise_mlp", solution=False), as_version=4)
+    submitted = copy.deepcopy(release)
+    answer = next(c for c in submitted.cells if c.get("id") == "add-noise")
+    answer.metadata["nbgrader"] = {"grade": True, "grade_id": "add_noise", "points": 99, "solution": False,
+                                   "locked": True}
+    copied = nbformat.v4.new_code_cell("x = 1")
+    copied.metadata["nbgrader"] = dict(release.cells[1].metadata["nbgrader"])
+    submitted.cells.append(copied)
+    problems = worker._metadata_from_release(submitted, release)
+    assert answer.metadata["nbgrader"] == next(c for c in release.cells if c.get("id") == "add-noise").metadata["nbgrader"]
+    assert "nbgrader" not in copied.metadata and "appears more than once" in problems[0].message
+    without_ids = copy.deepcopy(release)  # a notebook saved without the release's cell ids: matched by grade id
+    for index, cell in enumerate(without_ids.cells):
+        cell["id"] = f"other-{index}"
+    without_ids.cells.append(copy.deepcopy(without_ids.cells[1]))
+    assert [p.message for p in worker._metadata_from_release(without_ids, release)] == \
+        [f"cell {release.cells[1].metadata['nbgrader']['grade_id']} appears more than once: the copy was graded as an "
+         "ordinary cell"]

@@ -1,4 +1,4 @@
-"""The bubblewrap backend: no network, read-only system, home folders, /tmp and the course hidden.
+"""The bubblewrap backend: no network; an allowlist of read-only folders (system, Python, helpers, data).
 
 As root, the kernel also drops to an unprivileged uid of its own, so file permissions and the
 process-count limit apply to student code. bwrap's ``--die-with-parent`` and its PID namespace
@@ -16,7 +16,10 @@ import helpers
 from autograder.sandboxes.base import Sandbox, kernel_env, prlimit_argv, python_argv, sandbox_uid
 from autograder.settings import GradingSettings
 
-HIDDEN_ROOTS = ("/tmp", "/var/tmp", "/root", "/home", "/work", "/srv", "/mnt", "/opt", "/run")
+MERGED_USR = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+# what Python, TensorFlow and matplotlib read from /etc: the dynamic linker, users, time zone, fonts
+SYSTEM_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "passwd", "group", "nsswitch.conf",
+                "localtime", "fonts", "mime.types")
 
 
 class BwrapSandbox(Sandbox):
@@ -29,24 +32,39 @@ class BwrapSandbox(Sandbox):
 
     def bwrap_prefix(self, scratch: Path, ipc_dir: Path, settings: GradingSettings,
                      hide: tuple[Path, ...] = ()) -> list[str]:
-        """bwrap arguments up to and including ``--``: what the kernel sees, and its environment."""
+        """bwrap arguments up to and including ``--``: what the kernel sees, and its environment.
+
+        An allowlist: an empty root, then read-only binds of the system (``/usr`` and a few files of
+        ``/etc``), the Python environment, the helpers and the data mirror, and the two writable
+        folders of this job. Folders in ``hide`` that lie inside a visible one are covered again.
+        """
+        command = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                   "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"]
+        for name in MERGED_USR:  # /bin -> usr/bin and the like, as the host has them
+            path = Path("/") / name
+            if path.is_symlink():
+                command += ["--symlink", os.readlink(path), str(path)]
+            elif path.is_dir():
+                command += ["--ro-bind", str(path), str(path)]
+        command += ["--perms", "0755", "--dir", "/etc"]
+        for name in SYSTEM_FILES:
+            if (Path("/etc") / name).exists():
+                command += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+        command += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
         visible = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
-                   Path(helpers.__file__).resolve().parent, Path(settings.data_dir)}
-        hidden = sorted({h for h in HIDDEN_ROOTS if Path(h).is_dir()} | {str(p.resolve()) for p in hide if p.is_dir()},
-                        key=lambda h: len(Path(h).parts))
-        command = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                   "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-                   "--die-with-parent", "--new-session"]
-        for root in hidden:
-            command += ["--perms", "0755", "--tmpfs", root]
-        writable = {scratch, ipc_dir}
-        made: set[Path] = set()
+                   Path(helpers.__file__).resolve().parent, Path(settings.data_dir).resolve()}
+        visible = {p for p in visible if not p.is_relative_to("/usr")}
+        writable = {scratch.resolve(), ipc_dir.resolve()}
+        made: set[Path] = {Path("/"), Path("/tmp")}
         for path in sorted(visible | writable, key=lambda p: len(p.parts)):
-            for ancestor in reversed(path.parents):
-                if ancestor not in made and any(ancestor.is_relative_to(h) and str(ancestor) != h for h in hidden):
+            for ancestor in reversed(path.parents):  # traversable by the sandbox uid, however the host has them
+                if ancestor not in made and not any(ancestor.is_relative_to(p) for p in visible | writable):
                     command += ["--perms", "0755", "--dir", str(ancestor)]
                     made.add(ancestor)
             command += ["--bind" if path in writable else "--ro-bind", str(path), str(path)]
+        for path in sorted({p.resolve() for p in hide if p.is_dir()}):
+            if any(path.is_relative_to(v) for v in visible) and not any(w.is_relative_to(path) for w in writable):
+                command += ["--tmpfs", str(path)]
         command += ["--chdir", str(scratch), "--clearenv"]
         for key, value in kernel_env(scratch, settings).items():
             command += ["--setenv", key, value]
