@@ -92,6 +92,10 @@ def build_mlp(widths, batchnorm=False, dropout=0.0):
     model.add(layers.Dense(10, activation="softmax"))
     return model
 ''', ("test_build_mlp",)),
+    Mutation("build_mlp_raises", "a2_depth_bn_dropout", "build_mlp", '''
+def build_mlp(widths, batchnorm=False, dropout=0.0):
+    raise NotImplementedError("I ran out of time")
+''', ("test_build_mlp",)),  # test_results is judged with the reference build_mlp: charged once
     Mutation("table_typed_by_hand", "a2_depth_bn_dropout", "table", '''
 from prettytable import PrettyTable
 results_table = PrettyTable(["hidden layers", "val acc (%)"])
@@ -155,6 +159,99 @@ def confusion_matrix(model, x, y):
     np.add.at(counts, (predicted, np.argmax(y, axis=1)), 1)
     return counts
 ''', ("test_confusion",)),
+)
+
+@dataclass(frozen=True)
+class Variant:
+    """A correct answer written unlike the master: answer cells replaced by ``sources``; it must pass ``passes``."""
+
+    name: str
+    assignment: str
+    sources: tuple[tuple[str, str], ...]
+    passes: tuple[str, ...]
+
+    def notebook(self) -> nbformat.NotebookNode:
+        nb = solved(self.assignment)
+        for cell, source in self.sources:
+            mutate(nb, cell, source)
+        return nb
+
+
+VARIANTS = (
+    Variant("a1_other_style", "a1_noise_mlp", (
+        ("add_noise", """
+def add_noise(images, scale, loc=0.0, seed=None):
+    generator = np.random.default_rng(seed)
+    draws = generator.standard_normal(np.shape(images)).astype(np.float32)
+    return np.asarray(images, dtype=np.float32) + (draws * scale + loc)
+"""),
+        ("apply_noise", """
+NOISE_SCALE = 0.5
+x_train_noisy, x_test_noisy = (add_noise(x, NOISE_SCALE, seed=s).clip(0, 1) for x, s in ((x_train, 10), (x_test, 20)))
+"""),
+        ("build_mlp", """
+def build_mlp():
+    inputs = keras.Input(shape=(784,))
+    hidden = layers.Dropout(0.2)(layers.Activation("relu")(layers.Dense(512)(inputs)))
+    hidden = layers.Dropout(0.2)(layers.Dense(512, activation="relu")(hidden))
+    return keras.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
+"""),
+        ("sweep", """
+SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
+x_train_std, x_test_std = data.standardize(x_train, x_test)
+sweep_records, sweep_models = [], []
+index = 0
+while index < len(SCALES):
+    scale = SCALES[index]
+    sweep_models.append(build_mlp())
+    sweep_records.append(training.fit(sweep_models[-1], add_noise(x_train_std, scale, seed=100 + index), y_train,
+                                      validation_data=(add_noise(x_test_std, scale, seed=200 + index), y_test),
+                                      name=f"sigma={scale}", seed=index))
+    sweep_records[-1].extra["value"] = scale
+    index += 1
+"""),
+    ), ("test_add_noise", "test_apply_noise", "test_build_mlp", "test_clean_vs_noisy", "test_sweep")),
+    Variant("a2_other_style", "a2_depth_bn_dropout", (
+        ("build_mlp", """
+def build_mlp(widths, batchnorm=False, dropout=0.0):
+    stack = [keras.Input(shape=(784,))]
+    for width in widths:
+        stack.append(layers.Dense(width, activation="relu", kernel_initializer="he_normal"))
+        stack += [layers.BatchNormalization()] if batchnorm else []  # after the ReLU: the text allows it
+        stack += [layers.Dropout(dropout)] if dropout else []
+    return keras.Sequential(stack + [layers.Dense(10, activation="softmax")])
+"""),
+        ("table", """
+wanted = [("hidden layers", "hidden_layers"), ("variant", "variant"), ("widths", "widths")]
+columns = tuple(tables.extra_column(header, key) for header, key in wanted) + tuple(tables.DEFAULT_COLUMNS)
+results_table = tables.comparison_table(sorted(records, key=lambda r: r.val_accuracy), columns=columns)
+"""),
+    ), ("test_build_mlp", "test_results")),
+    Variant("a3_other_style", "a3_cifar_cnn", (
+        ("build_cnn", """
+def build_cnn(extra_block=False, batchnorm=False):
+    x = inputs = keras.Input(shape=(32, 32, 3))
+    for filters in [32, 64, 128, 256][: 4 if extra_block else 3]:
+        x = layers.Conv2D(filters, (3, 3), padding="same", activation="relu")(x)
+        if batchnorm:
+            x = layers.BatchNormalization()(x)
+        x = layers.MaxPooling2D()(x)
+    x = layers.Flatten()(x)
+    for units in (128, 64):
+        x = layers.Dense(units, activation="relu")(x)
+        if batchnorm:
+            x = layers.BatchNormalization()(x)
+    return keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
+"""),
+        ("confusion", """
+def confusion_matrix(model, x, y):
+    predicted = model.predict(x, verbose=0).argmax(axis=-1)
+    counts = [[0] * 10 for _ in range(10)]
+    for true_class, guess in zip(y.argmax(axis=-1), predicted):
+        counts[int(true_class)][int(guess)] += 1
+    return np.array(counts)
+"""),
+    ), ("test_build_cnn", "test_trained", "test_confusion")),
 )
 
 # Code that attacks the grader; each is appended to the add_noise answer of a complete solution.

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from autograder.results import Problem, Result
+from autograder.sandboxes import resources
 from autograder.settings import GradingSettings
 
 ATTEMPTS = 3  # one try and two retries of infrastructure failures
@@ -89,16 +90,20 @@ def _one_attempt(job: Job) -> Result:
     result_file, progress = work / "attempt.json", job.progress_file
     result_file.unlink(missing_ok=True)
     progress.unlink(missing_ok=True)
+    group = resources.create(f"{os.getpid()}-{time.monotonic_ns()}", job.settings.limits.memory_bytes)
     with (work / "worker.log").open("w") as log:
         process = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(work / "job.json")], stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1", "NNLAB_GRADER_PID": str(os.getpid())})
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1", "NNLAB_GRADER_PID": str(os.getpid()),
+                                        **resources.to_env(group)})
         try:
             process.wait(timeout=job.wall_seconds)
         except subprocess.TimeoutExpired:
             return job.empty_result(_killed_at_wall_limit(job))
         finally:
             _end_process_group(process)
+            if group is not None:
+                group.remove()
     if process.returncode == 0 and result_file.exists():
         return Result.from_dict(json.loads(result_file.read_text()))
     tail = (work / "worker.log").read_text(errors="replace")[-300:].strip().splitlines()

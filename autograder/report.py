@@ -103,8 +103,8 @@ def write_report(out_dir: Path, db_url: str | None = None) -> Path:
     rows = "".join(_row(r, class_scores.get((r.student_id, r.assignment))) for r in results)
     kinds = problem_counts(results)
     by_kind = "".join(f"<li>{kind.value}: {kinds[kind]} submission(s)</li>" for kind in ProblemKind)
-    settings = sorted({(r.budget, r.sandbox) for r in results})
-    used = ", ".join(f"budget {b}, sandbox {s}" for b, s in settings)
+    settings = sorted({(r.budget, r.sandbox, r.resources) for r in results})
+    used = "; ".join(f"budget {b}, sandbox {s}" + (f", {limits}" if limits else "") for b, s, limits in settings)
     images = "".join(f"<h2>{html.escape(title)}</h2><img src='{name}' alt='{html.escape(title)}'>"
                      for title, name in made.items())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Class report</title>

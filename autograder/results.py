@@ -111,6 +111,7 @@ class Result:
     attempts: int = 1
     budget: str = ""
     sandbox: str = ""
+    resources: str = ""  # how the submission's memory and CPU were limited (see sandboxes.resources)
     key: str = ""
     log_tail: str = ""
     phases: dict[str, float] = field(default_factory=dict)  # where the seconds went (see RecordingExecute)

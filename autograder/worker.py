@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import course, gradebook, integrity, sandboxes
+from autograder.sandboxes import resources
 from autograder.jobs import Job
 from autograder.results import GradeRow, Problem, Result, TestOutcome
 from autograder.verify import verification
@@ -222,7 +223,7 @@ def _verify(job: Job, root: Path, db_url: str, result: Result, notebooks: dict, 
     try:
         for name, submitted in notebooks.items():
             autograded = root / "autograded" / job.student / job.assignment / f"{name}.ipynb"
-            found = verification.verify(job, submitted, masters[name], hide)
+            found = verification.verify(job, name, submitted, masters[name], hide)
             verdicts.update({v.test: v for v in found})
             result.reviews += verification.apply(found, db_url, job, name, autograded)
     except verification.VerificationFailed as error:
@@ -285,7 +286,8 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
     finally:
         shutil.rmtree(ipc_dir, ignore_errors=True)
         if not job.keep_scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
+            for folder in (scratch, work / "probe", work / "rescue"):
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def grade(job: Job) -> Result:
@@ -331,9 +333,11 @@ def _die_with_grader() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _die_with_grader()
+    group = resources.join_from_env()
     job_file = Path((argv or sys.argv[1:])[0])
     job = Job.from_json(job_file.read_text())
     result = grade(job)
+    result.resources = resources.describe(group, job.settings.limits.memory_bytes)
     (job_file.parent / "attempt.json").write_text(json.dumps(result.to_dict(), indent=1))
     return 0
 

@@ -1,7 +1,8 @@
 """Every assignment through the real autograder at the smoke budget.
 
-Masters get full autograded marks, released notebooks zero, and every autograded test rejects
-at least one mutated solution (autograder/examples.py lists them with the tests they must fail).
+Masters get full autograded marks, released notebooks zero, every autograded test rejects at least
+one mutated solution and accepts at least one correct answer written unlike the master
+(autograder/examples.py lists both with the tests they must fail or pass).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from autograder import course, examples
-from tests.grading import grades, passed_tests, run_cli
+from tests.grading import cell_outputs, grades, passed_tests, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -25,6 +26,8 @@ def graded(tmp_path_factory):
     for mutation in examples.MUTATIONS:
         nb = examples.mutate(examples.solved(mutation.assignment), mutation.cell, mutation.source)
         examples.write_submission(submissions, mutation.name.replace("_", "-"), mutation.assignment, nb)
+    for variant in examples.VARIANTS:
+        examples.write_submission(submissions, variant.name.replace("_", "-"), variant.assignment, variant.notebook())
     completed = run_cli("grade", str(submissions), "--out", str(out), "--workers", "2")
     assert completed.returncode == 0, completed.stderr[-3000:]
     return out
@@ -52,11 +55,35 @@ def test_mutation_fails_its_tests(graded, mutation):
     assert any(outcome.values()) or mutation.fails, "a mutation should not break unrelated tests"
 
 
-def test_every_autograded_test_has_a_mutation_that_fails_it():
+def test_a_mistake_in_an_early_step_is_charged_once(graded):
+    outcome = passed_tests(graded, "build-mlp-raises", "a2_depth_bn_dropout")
+    assert outcome == {"test_build_mlp": False, "test_results": True}
+    told = "".join(o.get("text", "") for o in cell_outputs(graded, "build-mlp-raises", "a2_depth_bn_dropout",
+                                                          "test_results"))
+    assert "judged with the reference version of build-mlp" in told
+
+
+def _autograded_tests() -> set[tuple[str, str]]:
     tests = set()
     for assignment in course.assignments():
         nb = examples.solved(assignment)
         tests |= {(assignment, c.metadata["nbgrader"]["grade_id"]) for c in nb.cells
                   if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+    return tests
+
+
+@pytest.mark.parametrize("variant", examples.VARIANTS, ids=lambda v: v.name)
+def test_a_correct_answer_written_unlike_the_master_passes(graded, variant):
+    outcome = passed_tests(graded, variant.name.replace("_", "-"), variant.assignment)
+    assert all(outcome[test] for test in variant.passes), outcome
+
+
+def test_every_autograded_test_has_a_correct_variant_that_passes_it():
+    tests = _autograded_tests()
+    assert tests <= {(v.assignment, t) for v in examples.VARIANTS for t in v.passes}
+
+
+def test_every_autograded_test_has_a_mutation_that_fails_it():
+    tests = _autograded_tests()
     covered = {(m.assignment, t) for m in examples.MUTATIONS for t in m.fails}
     assert tests <= covered, f"tests without a failing mutation: {sorted(tests - covered)}"

@@ -3,8 +3,9 @@
 import json
 
 import nbformat
+import pytest
 
-from autograder import course
+from autograder import course, examples
 from autograder.release import release
 
 
@@ -31,3 +32,43 @@ def test_masters_committed_without_outputs():
     for path in course.SOLUTIONS.glob("*/*.ipynb"):
         nb = nbformat.read(path, as_version=4)
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+
+
+def _names_a_test_reads(source: str) -> set[str]:
+    """Globals a test cell reads (and names it hands to the grader's checks), without its own private names."""
+    import ast
+    import builtins
+
+    tree = ast.parse(source)
+    own = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    own |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in n.args}
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    saved = {a.value for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "save"
+             for a in n.args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    return {n for n in read - own if not n.startswith("_") and not hasattr(builtins, n)} | saved
+
+
+def _names_locked_cells_define(nb) -> set[str]:
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    names = set()
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and not meta.get("solution") and not meta.get("grade"):
+            tree = ast.parse(TransformerManager().transform_cell(cell.source))
+            names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            names |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+                      if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    return names
+
+
+@pytest.mark.parametrize("assignment", course.assignments())
+def test_the_text_names_every_variable_a_test_reads(assignment):
+    nb = nbformat.read(examples.notebook_path(assignment, solution=False), as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    given = _names_locked_cells_define(nb)
+    unnamed = {(c.get("id"), name) for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+               for name in _names_a_test_reads(c.source) if name not in given and f"`{name}" not in text}
+    assert not unnamed, f"the text never names what these tests read: {sorted(unnamed)}"

@@ -6,7 +6,7 @@ import numpy as np
 
 from autograder.verify.evidence import records
 from autograder.verify.probe import Call
-from autograder.verify.rules import Failed, accuracy, declines, distinct_weights, parameters, require, tokens
+from autograder.verify.rules import accuracy, declines, distinct_weights, parameters, require, tokens
 from autograder.verify.case import Evidence
 
 SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
@@ -114,6 +114,7 @@ def test_sweep(evidence: Evidence) -> None:
             "accuracy should fall clearly as the noise grows: is each model trained on its own scale?")
 
 
+# later tests the student wrote code for -> {earlier function test: its cell id} (see rescue.py)
+RESCUE = {"test_sweep": {"test_add_noise": "add-noise", "test_build_mlp": "build-mlp"}}
 CHECKS = {"test_add_noise": test_add_noise, "test_apply_noise": test_apply_noise, "test_build_mlp": test_build_mlp,
           "test_clean_vs_noisy": test_clean_vs_noisy, "test_sweep": test_sweep}
-__all__ = ["CALLS", "CHECKS", "inputs", "Failed"]

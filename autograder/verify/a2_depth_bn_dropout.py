@@ -81,4 +81,6 @@ def test_results(evidence: Evidence) -> None:
                 f"the table's val acc for {name} ({value}) is not the record's")
 
 
+# later tests the student wrote code for -> {earlier function test: its cell id} (see rescue.py)
+RESCUE = {"test_results": {"test_build_mlp": "build-mlp"}}
 CHECKS = {"test_build_mlp": test_build_mlp, "test_results": test_results}

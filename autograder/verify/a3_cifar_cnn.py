@@ -98,4 +98,6 @@ def test_confusion(evidence: Evidence) -> None:
             "(rows: true class, columns: predicted class)")
 
 
+# later tests the student wrote code for -> {earlier function test: its cell id} (see rescue.py)
+RESCUE: dict[str, dict[str, str]] = {}  # test_trained grades locked cells only: no rescue
 CHECKS = {"test_build_cnn": test_build_cnn, "test_trained": test_trained, "test_confusion": test_confusion}

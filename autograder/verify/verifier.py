@@ -1,10 +1,10 @@
 """Judge every autograded test of one submission from its artifacts, in a process that runs no student code.
 
-    python -m autograder.verify.verifier JOB_FOLDER ASSIGNMENT BUDGET
+    python -m autograder.verify.verifier ARTIFACTS PROBE ASSIGNMENT BUDGET VERDICTS_FILE
 
-reads ``JOB_FOLDER/scratch/artifacts`` (saved by the notebook's test cells) and ``JOB_FOLDER/probe/out``
-(written by :mod:`autograder.verify.probe`) and writes ``JOB_FOLDER/verdicts.json``. The data set
-comes from ``NNLAB_DATA_DIR``, the read-only mirror, loaded here.
+reads ``ARTIFACTS`` (saved by the notebook's test cells) and ``PROBE/out`` (written by
+:mod:`autograder.verify.probe`) and writes the verdicts as JSON. The data set comes from
+``NNLAB_DATA_DIR``, the read-only mirror, loaded here.
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from types import ModuleType
 from autograder.verify.evidence import Folder, Unusable
 from autograder.verify.rules import Failed
 
-VERDICTS = "verdicts.json"
-
-
 @dataclass(frozen=True)
 class Verdict:
     """The grader's judgement of one autograded test."""
@@ -29,6 +26,7 @@ class Verdict:
     test: str
     passed: bool
     message: str = ""
+    rescued: bool = False  # judged with the reference version of an earlier step that failed (see rescue.py)
 
     @classmethod
     def read_all(cls, path: Path) -> list["Verdict"]:
@@ -59,13 +57,12 @@ def judge(assignment: str, artifacts: Path, probe_root: Path, budget: str) -> li
 
 
 def main(argv: list[str] | None = None) -> int:
-    job_folder, assignment, budget = argv or sys.argv[1:]
+    artifacts, probe_root, assignment, budget, out = argv or sys.argv[1:]
     from helpers import session
 
     session.start()
-    folder = Path(job_folder)
-    verdicts = judge(assignment, folder / "scratch" / "artifacts", folder / "probe", budget)
-    (folder / VERDICTS).write_text(json.dumps([asdict(v) for v in verdicts], indent=1))
+    verdicts = judge(assignment, Path(artifacts), Path(probe_root), budget)
+    Path(out).write_text(json.dumps([asdict(v) for v in verdicts], indent=1))
     return 0
 
 

@@ -1,0 +1,123 @@
+"""A mistake is charged once: a later step is judged again with the reference version of an earlier function.
+
+When a student's function fails its own check (``build_mlp`` raises, or builds the wrong model) and
+a later step that the student also wrote fails too, the notebook runs again in a fresh sandboxed
+kernel with only those functions replaced by the master's; the later step is then judged on the
+student's own code for it, and the feedback says which reference was used.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder import course, sandboxes
+from autograder.jobs import Job
+from autograder.verify.verifier import Verdict
+
+START_SECONDS = 120
+
+
+class RescueNotRun(RuntimeError):
+    """The rescue kernel did not start: the grader's failure."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which later tests to judge again, and which function cells (by id) to take from the master for it."""
+
+    tests: tuple[str, ...]
+    cells: dict[str, str]  # cell id -> the function test it failed
+
+    def explanation(self) -> str:
+        names = ", ".join(f"{cell} (it did not pass {test})" for cell, test in self.cells.items())
+        return f"judged with the reference version of {names}: this step's own code earned the points"
+
+
+def plan(rescuable: dict[str, dict[str, str]], verdicts: list[Verdict]) -> Plan | None:
+    """``rescuable`` maps a later test to {earlier function test: its cell id}; None when nothing needs it."""
+    failed = {v.test for v in verdicts if not v.passed}
+    tests, cells = [], {}
+    for test, earlier in rescuable.items():
+        broken = {cell: function for function, cell in earlier.items() if function in failed}
+        if test in failed and broken:
+            tests.append(test)
+            cells.update(broken)
+    return Plan(tuple(tests), cells) if tests else None
+
+
+def student_wrote_more(submitted: nbformat.NotebookNode, release: nbformat.NotebookNode, chosen: Plan) -> bool:
+    """Whether any answer cell other than the replaced ones differs from the release (else nothing to judge)."""
+    released = {c.get("id"): c.source.strip() for c in release.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    return any(cell.get("id") in released and cell.get("id") not in chosen.cells
+               and cell.source.strip() != released[cell.get("id")] for cell in submitted.cells)
+
+
+def _with_reference_cells(submitted: nbformat.NotebookNode, master: nbformat.NotebookNode,
+                          cells: dict[str, str]) -> nbformat.NotebookNode:
+    nb = copy.deepcopy(submitted)
+    reference = {c.get("id"): c.source for c in master.cells}
+    for cell in nb.cells:
+        if cell.get("id") in cells:
+            cell.source = reference[cell.get("id")]
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def run(job: Job, notebook: str, submitted: nbformat.NotebookNode, chosen: Plan, hide: tuple[Path, ...]) -> Path:
+    """Run the notebook with the reference cells in a fresh sandboxed kernel; returns the artifacts folder."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    master = nbformat.read(course.SOLUTIONS / job.assignment / f"{notebook}.ipynb", as_version=4)
+    nb = _with_reference_cells(submitted, master, chosen.cells)
+    root = Path(job.work) / "rescue"
+    shutil.rmtree(root, ignore_errors=True)
+    scratch = root / "scratch"
+    ipc_dir = Path(tempfile.mkdtemp(prefix="nnlab-ipc-", dir="/tmp"))
+    try:
+        sandboxes.prepare_scratch(scratch)
+        sandboxes.prepare_scratch(ipc_dir, subfolders=())
+        sandbox = sandboxes.backend(job.settings.sandbox)
+        jupyter_path = sandboxes.install_kernelspec(sandbox, scratch, ipc_dir, job.settings, hide)
+        manager = KernelManager(kernel_name=sandboxes.base.KERNEL_NAME, transport="ipc", ip=str(ipc_dir / "kernel"),
+                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(jupyter_path / "kernels")]),
+                                connection_file=str(scratch / "runtime" / "kernel.json"))
+        try:
+            manager.start_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            client = manager.client()
+            client.start_channels()
+            client.wait_for_ready(timeout=START_SECONDS)
+            client.stop_channels()
+        except Exception as error:  # noqa: BLE001 - whatever failed, no student code ran yet
+            manager.shutdown_kernel(now=True)
+            raise RescueNotRun(f"the kernel for the second run did not start ({type(error).__name__})") from None
+        timeout = functools.partial(course.cell_timeout, default=job.settings.cell_timeout,
+                                    training=job.settings.training_cell_timeout)
+        executor = NotebookClient(nb, km=manager, allow_errors=True, timeout_func=timeout, iopub_timeout=30,
+                                  kernel_name=sandboxes.base.KERNEL_NAME)
+        try:
+            executor.execute(cleanup_kc=True)
+        except Exception:  # noqa: BLE001 - the student's code stopped the run: judge what it saved
+            pass
+        finally:
+            manager.shutdown_kernel(now=True)
+    finally:
+        shutil.rmtree(ipc_dir, ignore_errors=True)
+    return scratch / "artifacts"
+
+
+def merge(verdicts: list[Verdict], again: list[Verdict], chosen: Plan) -> list[Verdict]:
+    """The first verdicts, except the rescued tests that passed the second time (marked and explained)."""
+    passed_again = {v.test for v in again if v.passed}
+    return [Verdict(v.test, True, chosen.explanation(), rescued=True) if v.test in chosen.tests and v.test in
+            passed_again else v for v in verdicts]
