@@ -104,6 +104,7 @@ def _one_attempt(job: Job) -> Result:
             _end_process_group(process)
             if group is not None:
                 group.remove()
+            resources.release_quotas(work)
     if process.returncode == 0 and result_file.exists():
         return Result.from_dict(json.loads(result_file.read_text()))
     tail = (work / "worker.log").read_text(errors="replace")[-300:].strip().splitlines()

@@ -111,7 +111,8 @@ class Result:
     attempts: int = 1
     budget: str = ""
     sandbox: str = ""
-    resources: str = ""  # how the submission's memory and CPU were limited (see sandboxes.resources)
+    resources: str = ""  # how the submission's memory, CPU and disk were limited (see sandboxes.resources)
+    disk_quota: bool = False  # whether the scratch folders had a quota of their own
     key: str = ""
     log_tail: str = ""
     phases: dict[str, float] = field(default_factory=dict)  # where the seconds went (see RecordingExecute)

@@ -29,6 +29,7 @@ class Limits:
     memory_bytes: int = 12 * 2**30  # address space; TensorFlow maps a lot it never touches
     processes: int = 1024  # per kernel (each has its own uid); threads count too
     file_bytes: int = 256 * 2**20
+    scratch_bytes: int = 4 * 2**30  # the scratch folder's quota (a tmpfs of this size where the grader is root)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ is written to ``attempt.json`` beside the job file.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
@@ -32,7 +33,7 @@ from autograder.verify.verifier import Verdict
 
 LIMIT_ERRORS = {"CellTimeoutError": "cell time limit", "MemoryError": "memory limit hit",
                 "BlockingIOError": "process limit hit"}
-FILE_TOO_LARGE = "[Errno 27]"  # EFBIG: the file-size limit
+FILE_LIMITS = {"[Errno 27]": "file size limit hit", "[Errno 28]": "scratch disk quota hit"}  # EFBIG, ENOSPC
 EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
@@ -161,8 +162,7 @@ def _limit_problems(notebooks: list[tuple[str, nbformat.NotebookNode]]) -> list[
                 if output.get("output_type") != "error":
                     continue
                 kind = LIMIT_ERRORS.get(output.get("ename", ""))
-                if kind is None and FILE_TOO_LARGE in str(output.get("evalue", "")):
-                    kind = "file size limit hit"
+                kind = kind or next((k for e, k in FILE_LIMITS.items() if e in str(output.get("evalue", ""))), None)
                 if kind:
                     problems.append(Problem.limit(f"{kind} in {name} cell {index}"))
     return problems
@@ -242,7 +242,12 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
     shutil.rmtree(scratch, ignore_errors=True)
     # zmq IPC socket paths must stay under ~100 characters: a short folder of their own, shared with the kernel
     ipc_dir = Path(tempfile.mkdtemp(prefix="nnlab-ipc-", dir="/tmp"))
+    quotas = contextlib.ExitStack()
     try:
+        quota = settings.limits.scratch_bytes
+        for name in resources.QUOTA_FOLDERS:
+            quota_on = resources.scratch_quota(work / name, quota, keep=job.keep_scratch)
+            result.disk_quota = quotas.enter_context(quota_on)
         sandboxes.prepare_scratch(scratch)
         sandboxes.prepare_scratch(ipc_dir, subfolders=())
         hide = tuple(Path(p) for p in job.hide)
@@ -284,10 +289,11 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
         result.tests = _outcomes(notebooks, result.grades, verdicts)
         result.problems += _setup_failures(notebooks, setup) + _limit_problems(notebooks)
     finally:
+        quotas.close()
         shutil.rmtree(ipc_dir, ignore_errors=True)
         if not job.keep_scratch:
-            for folder in (scratch, work / "probe", work / "rescue"):
-                shutil.rmtree(folder, ignore_errors=True)
+            for name in resources.QUOTA_FOLDERS:
+                shutil.rmtree(work / name, ignore_errors=True)
 
 
 def grade(job: Job) -> Result:
@@ -337,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     job_file = Path((argv or sys.argv[1:])[0])
     job = Job.from_json(job_file.read_text())
     result = grade(job)
-    result.resources = resources.describe(group, job.settings.limits.memory_bytes)
+    limits = job.settings.limits
+    result.resources = resources.describe(group, limits.memory_bytes, limits.scratch_bytes if result.disk_quota else None)
     (job_file.parent / "attempt.json").write_text(json.dumps(result.to_dict(), indent=1))
     return 0
 

@@ -29,7 +29,7 @@ def robustness(tmp_path_factory):
     subs, out = root / "submissions", root / "out"
     examples.write_submission(subs, "complete", A1, examples.solved(A1))
     for kind in ("loops_forever", "ignores_interrupt", "eats_memory", "forks", "kills_kernel", "opens_socket", "reads_solutions",
-                 "writes_outside", "prints_megabytes", "patches_checks"):
+                 "writes_outside", "prints_megabytes", "patches_checks", "fills_disk", "burns_cpu"):
         examples.write_submission(subs, kind.replace("_", "-"), A1, hostile(kind))
     examples.write_submission(subs, "not-json", A1, b"\x00\x01 definitely not a notebook")
     (subs / "no-notebook" / A1).mkdir(parents=True)
@@ -63,7 +63,7 @@ def auto(out, student):
 
 def test_every_student_is_graded(robustness):
     out, _ = robustness
-    assert len(grades(out)) == 16
+    assert len(grades(out)) == 18
     assert status(out, "complete") == "graded" and auto(out, "complete") == 13
 
 
@@ -109,6 +109,17 @@ def test_sandbox_blocks_network_and_files_from_inside_the_notebook(robustness):
     text = autograded_notebook_text(out, "writes-outside", A1)
     assert "Read-only file system" in text or "Permission denied" in text
     assert not (course.REPO / "helpers" / "owned.txt").exists()
+
+
+def test_filling_the_scratch_disk_hits_its_quota(robustness):
+    out, _ = robustness
+    assert "scratch disk quota hit" in status(out, "fills-disk")
+
+
+def test_a_cpu_burner_beside_an_honest_submission_costs_it_nothing(robustness):
+    out, _ = robustness  # "burns-cpu" sorts before "complete": the two are graded at the same time
+    assert auto(out, "complete") == 13
+    assert grades(out)[("complete", A1)]["status"] == "graded"
 
 
 def test_megabytes_of_output_are_limited(robustness):
@@ -164,10 +175,10 @@ def test_feedback_has_results_but_no_hidden_tests(robustness):
 
 def test_gradebook_and_report(robustness):
     out, completed = robustness
-    assert "[16/16]" in completed.stdout
+    assert "[18/18]" in completed.stdout
     exported = run_cli("export", "--out", str(out))
-    assert exported.returncode == 0 and "16 rows" in exported.stdout
-    assert (out / "export.csv").read_text().count("\n") == 17
+    assert exported.returncode == 0 and "18 rows" in exported.stdout
+    assert (out / "export.csv").read_text().count("\n") == 19
     report = (out / "report" / "index.html").read_text()
     for figure in ("scores.png", "pass_rates.png", "grading_time.png", "failures.png"):
         assert (out / "report" / figure).stat().st_size > 5000 and figure in report

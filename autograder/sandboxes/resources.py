@@ -9,11 +9,16 @@ or with a delegated subtree); elsewhere grading goes on with per-process limits 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
+import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 PREFIX = "nnlab-job-"
@@ -114,11 +119,13 @@ def create(name: str, memory_bytes: int) -> Group | None:
         return None
 
 
-def describe(group: Group | None, memory_bytes: int) -> str:
+def describe(group: Group | None, memory_bytes: int, scratch_bytes: int | None) -> str:
     """How one submission's resources were limited, in words for results and the report."""
+    disk = (f"scratch disk {scratch_bytes / 2**30:g} GiB" if scratch_bytes else
+            "no scratch disk quota (it needs root)")
     if group is None:
-        return "per-process limits only (no control group could be made: run as root or delegate a cgroup)"
-    return f"memory {memory_bytes / 2**30:g} GiB for the whole submission, an equal CPU share per submission"
+        return f"per-process limits only (no control group could be made: run as root or delegate a cgroup); {disk}"
+    return f"memory {memory_bytes / 2**30:g} GiB for the whole submission, an equal CPU share per submission, {disk}"
 
 
 GROUP_VARIABLE = "NNLAB_JOB_CGROUP"
@@ -137,3 +144,37 @@ def join_from_env() -> Group | None:
     group = Group(tuple(Path(p) for p in value.split(os.pathsep)))
     group.add(os.getpid())
     return group
+
+
+@contextlib.contextmanager
+def scratch_quota(folder: Path, size_bytes: int, *, keep: bool = False) -> Iterator[bool]:
+    """Make ``folder`` a file system of its own of ``size_bytes`` (a tmpfs; root only) while the block runs.
+
+    Yields whether the quota applies. Its pages count towards the job's memory group. With ``keep``,
+    the contents are copied back to an ordinary folder afterwards (``--keep-scratch``).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = os.geteuid() == 0 and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_bytes},mode=0777", "tmpfs", str(folder)],
+        capture_output=True, check=False).returncode == 0
+    try:
+        yield mounted
+    finally:
+        if mounted:
+            kept = Path(tempfile.mkdtemp(prefix="nnlab-kept-", dir=folder.parent)) if keep else None
+            if kept is not None:
+                shutil.copytree(folder, kept, symlinks=True, dirs_exist_ok=True)
+            subprocess.run(["umount", "--lazy", str(folder)], capture_output=True, check=False)
+            if kept is not None:
+                shutil.copytree(kept, folder, symlinks=True, dirs_exist_ok=True)
+                shutil.rmtree(kept, ignore_errors=True)
+
+
+QUOTA_FOLDERS = ("scratch", "probe", "rescue")  # under a job's work folder: every folder student code can write
+
+
+def release_quotas(work: Path) -> None:
+    """Unmount quota file systems a worker left behind (it was killed before its own clean-up)."""
+    for name in QUOTA_FOLDERS:
+        if os.path.ismount(work / name):
+            subprocess.run(["umount", "--lazy", str(work / name)], capture_output=True, check=False)

@@ -35,8 +35,9 @@ def load_model(path: Path):
     except Unusable:
         raise
     except Exception as error:  # noqa: BLE001 - whatever the file holds, it is not a plain Keras model
+        detail = str(error).replace(str(path.parent) + "/", "")[:160]  # no grader paths in a student's feedback
         raise Unusable(f"{path.stem} is not a model built from standard Keras layers "
-                       f"({type(error).__name__}: {str(error)[:160]})") from None
+                       f"({type(error).__name__}: {detail})") from None
 
 
 @dataclass(frozen=True)
