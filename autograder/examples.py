@@ -267,7 +267,7 @@ HOSTILE = {
     "forks": "import os, time\nwhile True:\n    if os.fork() == 0:\n        time.sleep(30)\n        os._exit(0)",
     "kills_kernel": "import os\nos.kill(os.getpid(), 9)",
     "prints_megabytes": "print('x' * 20_000_000)",
-    "fills_disk": "chunk = b'x' * 2**26\nfor i in range(1000):\n    open(f'fill{i}.bin', 'wb').write(chunk)",
+    "fills_disk": "chunk = b'x' * 2**26\nfor i in range(1000):\n    open(f'fill{{i}}.bin', 'wb').write(chunk)",
     "burns_cpu": "import os\nfor _ in range(6):\n    if os.fork() == 0:\n        while True:\n            pass",
 }
 
