@@ -111,6 +111,7 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
 
     from autograder.preprocessors.limit_output_size import LimitOutputSize
     from autograder.preprocessors.remove_rubrics import RemoveRubrics
+    from autograder.preprocessors.sanitize_html import SanitizeHtml
     from autograder.preprocessors.strip_tracebacks import StripTestTracebacks
 
     _put_interpreter_tools_on_path()
@@ -131,7 +132,7 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
     c.Autograde.autograde_preprocessors = [RecordingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                            LimitOutputSize, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
     c.GenerateFeedback.preprocessors = [RemoveRubrics, GetGrades, ClearHiddenTests, StripTestTracebacks,
-                                        CSSHTMLHeaderPreprocessor]
+                                        SanitizeHtml, CSSHTMLHeaderPreprocessor]
     c.ClearHiddenTests.enforce_metadata = False
     c.HTMLExporter.sanitize_html = True  # student HTML and scripts in outputs and markdown never run in feedback
     c.OverwriteCells.add_missing_cells = True  # deleted test cells come back from the master

@@ -276,6 +276,10 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
             result.problems.append(_lost_kernel(job.progress_file, log))
             result.log_tail = log[-2000:]
             return
+        setup_problems = _setup_failures(_autograded(root / "autograded" / job.student / job.assignment), setup)
+        if setup_problems:  # the grader's data or imports failed: nothing of the student's to verify
+            result.problems += setup_problems
+            return
         verdicts = _verify(job, root, db_url, result, notebooks, masters, hide)
         if not result.graded:
             return
@@ -287,7 +291,7 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
         with course.gradebook(db_url) as gb:
             result.grades = gradebook.grade_rows(gb.find_submission(job.assignment, job.student))
         result.tests = _outcomes(notebooks, result.grades, verdicts)
-        result.problems += _setup_failures(notebooks, setup) + _limit_problems(notebooks)
+        result.problems += _limit_problems(notebooks)
     finally:
         quotas.close()
         shutil.rmtree(ipc_dir, ignore_errors=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -166,7 +167,8 @@ def test_relabelled_cells_are_still_the_students_code(red_team):
 def test_reading_the_history_leaks_no_check(red_team):
     page = (red_team / "feedback" / "reads-history" / A1 / "noise_mlp.html").read_text()
     verifier = (course.REPO / "autograder" / "verify" / "a1_noise_mlp.py").read_text()
-    lines = {line.strip() for line in verifier.splitlines() if len(line.strip()) > 30}
+    notebook = examples.notebook_path(A1).read_text()
+    lines = {line.strip() for line in verifier.splitlines() if len(line.strip()) > 30 and line.strip() not in notebook}
     assert not [line for line in lines if line in page]
     assert "BEGIN HIDDEN" not in page  # no hidden test runs in the kernel: the checks live in the verifier
     assert float(grades(red_team)[("reads-history", A1)]["auto_score"]) == 13
@@ -174,8 +176,9 @@ def test_reading_the_history_leaks_no_check(red_team):
 
 def test_student_script_never_runs_in_feedback_or_report(red_team):
     page = (red_team / "feedback" / "injects-script" / A1 / "noise_mlp.html").read_text()
-    assert "window.pwned = 1</script>" not in page and 'onerror="window.pwned' not in page
-    assert "window.pwned = 1</script>" not in (red_team / "report" / "index.html").read_text()
+    assert "window.pwned" in page  # shown as text ...
+    assert not re.search(r"<script>\s*window\.pwned|<img[^>]*onerror", page)  # ... never as markup that runs
+    assert not re.search(r"<script>\s*window\.pwned", (red_team / "report" / "index.html").read_text())
 
 
 def test_links_are_refused_with_a_clear_status(red_team):
