@@ -28,7 +28,7 @@ def graded(tmp_path_factory):
         examples.write_submission(submissions, mutation.name.replace("_", "-"), mutation.assignment, nb)
     for variant in examples.VARIANTS:
         examples.write_submission(submissions, variant.name.replace("_", "-"), variant.assignment, variant.notebook())
-    completed = run_cli("grade", str(submissions), "--out", str(out), "--workers", "2")
+    completed = run_cli("grade", str(submissions), "--out", str(out), "--workers", "2", timeout=3000)
     assert completed.returncode == 0, completed.stderr[-3000:]
     return out
 

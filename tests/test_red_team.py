@@ -140,7 +140,7 @@ def red_team(tmp_path_factory):
     notebook.unlink()
     os.link(hard_source, notebook)
     before = _mirror_digest()
-    completed = run_cli("grade", str(subs), "--out", str(out), "--workers", "2")
+    completed = run_cli("grade", str(subs), "--out", str(out), "--workers", "2", timeout=3000)
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert _mirror_digest() == before, "a submission changed the data mirror"
     return out
