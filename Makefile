@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export NNLAB_DATA_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared/datasets))
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: setup test demo lab formgrader release bench reproduce walkthrough clean
+.PHONY: setup test demo lab formgrader release bundle bench reproduce walkthrough clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ formgrader: $(STAMP)  ## nbgrader's formgrader on a graded class: make formgrade
 release: $(STAMP)  ## regenerate the student notebooks from solutions/
 	$(BIN)/python -m autograder release
 
+bundle: $(STAMP)  ## what students get, in bundle/: nnlab-course.zip and one zip per assignment (no answers)
+	$(BIN)/python -m autograder bundle --out $(or $(OUT),bundle)
+
 lab: $(STAMP)  ## JupyterLab on the student notebooks, nbgrader extensions on (prints the URL)
 	@echo "JupyterLab: open the URL printed below; the assignments are in notebooks/ (formgrader: Nbgrader menu)"
 	$(BIN)/jupyter lab --no-browser --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
@@ -53,4 +56,4 @@ reproduce: $(STAMP)  ## every experiment at the full budget -> docs/reproduction
 	$(BIN)/python -m benchmarks.reproduce
 
 clean:
-	rm -rf $(VENV) demo-out site
+	rm -rf $(VENV) demo-out site bundle

@@ -16,6 +16,20 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bundle(args: argparse.Namespace) -> int:
+    from autograder.bundle import build
+
+    try:
+        bundles = build(Path(args.out), assignments=args.assignment or None)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    for bundle in bundles:
+        print(f"wrote {bundle.archive} ({', '.join(bundle.assignments)})")
+    print("Hand out a zip (or its folder) to students: no solutions, rubrics or reference code are in it.")
+    return EXIT_OK
+
+
 EXIT_OK, EXIT_UNUSABLE, EXIT_NOT_GRADED = 0, 2, 3
 
 
@@ -202,6 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "notebooks"),
                    help="release folder (default: notebooks/)")
     p.set_defaults(run=_release)
+
+    p = sub.add_parser("bundle", help="what students get: released notebooks, helpers, environment, README "
+                                      "(OUT/nnlab-course and OUT/nnlab-<assignment>, folders and zips)")
+    p.add_argument("assignment", nargs="*", help="assignment ids (default: all in solutions/)")
+    p.add_argument("--out", required=True, help="folder to write the bundles into")
+    p.set_defaults(run=_bundle)
 
     p = sub.add_parser("collect", help="take in submissions: a nested folder, flat LMS downloads, or a zip of either")
     p.add_argument("source", help="folder or .zip as received")

@@ -20,7 +20,7 @@ TOLERANCE_PP = 0.3
 
 
 def models_under_test():
-    from helpers import models
+    from reference import models
 
     return {
         "MLP 669,706 (512-512, Dropout 0.2)": lambda: models.mlp((512, 512), dropout=0.2),

@@ -61,7 +61,7 @@ def training_flops_per_sample(model) -> float:
 
 
 def curriculum_models():
-    from helpers import models
+    from reference import models
 
     found = [("mlp 669,706", lambda: models.mlp((512, 512), dropout=0.2), "mnist")]
     for widths in ((256, 64), (512, 256, 128), (512, 256, 128, 64, 32)):

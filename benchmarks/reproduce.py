@@ -19,7 +19,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from helpers import data, models, noise, plots, training  # noqa: E402
+from helpers import data, plots, training  # noqa: E402
+from reference import models, noise  # noqa: E402
 from helpers.budget import get_budget  # noqa: E402
 
 CACHE = Path(__file__).parent / "results" / "reproduction"
@@ -170,7 +171,7 @@ def write_report() -> None:
                 runs[0].extra["value"] = scale
                 records.append(runs[0])
         if records:
-            plots.metric_vs_value(records, title=f"Accuracy vs noise scale: {title}").savefig(FIGURES / f"{name}.png")
+            plots.metric_vs_value(records, title=f"Accuracy and loss vs noise scale: {title}").savefig(FIGURES / f"{name}.png")
             lines.append(f"![{title}](figures/{name}.png)")
     cnn = [r for key in ("a3_base", "a3_extra", "a3_bn") for r in _cached(key)[:1]]
     if cnn:

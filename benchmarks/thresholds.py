@@ -16,7 +16,8 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from helpers import checks, data, models, noise, training
+from helpers import checks, data, training
+from reference import models, noise
 from helpers.budget import BUDGETS, get_budget
 
 RESULTS = Path(__file__).parent / "results" / "thresholds.json"

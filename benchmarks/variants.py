@@ -35,7 +35,8 @@ def epoch_seconds(model_name: str, variant: str, epochs: int) -> list[float]:
     """Per-epoch seconds of one run (this process; ``+ bfloat16`` must run in a fresh one)."""
     import keras
 
-    from helpers import data, epoch_loop, models
+    from helpers import data, epoch_loop
+from reference import models
     from helpers.optimizers import FusedAdam
 
     if variant == "+ bfloat16":

@@ -14,6 +14,9 @@ from types import MappingProxyType
 from typing import Mapping
 
 BUDGET_ENV = "NNLAB_BUDGET"
+# Set only by the grader, in the kernel's environment: it wins over ``NNLAB_BUDGET`` and a name, so a
+# ``%env NNLAB_BUDGET=smoke`` a student left in the notebook never changes how the notebook is graded.
+GRADER_BUDGET_ENV = "NNLAB_GRADER_BUDGET"
 DEFAULT_BUDGET = "full"
 
 
@@ -91,8 +94,8 @@ BUDGETS: Mapping[str, Budget] = MappingProxyType({
 
 
 def get_budget(name: str | None = None) -> Budget:
-    """Return the budget named ``name``, or the one ``NNLAB_BUDGET`` selects (default ``full``)."""
-    chosen = (name or os.environ.get(BUDGET_ENV) or DEFAULT_BUDGET).strip().lower()
+    """The grader's budget while grading; otherwise ``name``, or the one ``NNLAB_BUDGET`` selects (default ``full``)."""
+    chosen = (os.environ.get(GRADER_BUDGET_ENV) or name or os.environ.get(BUDGET_ENV) or DEFAULT_BUDGET).strip().lower()
     try:
         return BUDGETS[chosen]
     except KeyError:

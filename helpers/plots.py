@@ -74,21 +74,23 @@ def metric_vs_value(
     records: Sequence[RunRecord],
     *,
     xlabel: str = "noise scale",
-    title: str = "Accuracy vs noise scale",
+    title: str = "Accuracy and loss vs noise scale",
     log_x: bool = True,
 ) -> Figure:
-    """Final train and validation accuracy against the swept value stored in ``record.extra["value"]``."""
+    """Final train and validation accuracy (left) and loss (right) against ``record.extra["value"]``."""
     values = [float(r.extra["value"]) for r in records]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(values, [r.train_accuracy for r in records], "o-", label="train")
-    ax.plot(values, [r.val_accuracy for r in records], "s--", label="validation")
-    if log_x:
-        ax.set_xscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("accuracy")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, metric in zip(axes, ("accuracy", "loss")):
+        ax.plot(values, [getattr(r, f"train_{metric}") for r in records], "o-", label="train")
+        ax.plot(values, [getattr(r, f"val_{metric}") for r in records], "s--", label="validation (test images)")
+        if log_x:
+            ax.set_xscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(metric)
+        ax.set_title(metric.capitalize())
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title)
     fig.tight_layout()
     return fig
 

@@ -165,7 +165,7 @@ def fit(
         val_loss, val_acc = model.evaluate(x_val, y_val, verbose=0, batch_size=1024)
         final.update(val_accuracy=float(val_acc), val_loss=float(val_loss))
     wall_time = time.perf_counter() - start
-    from helpers.models import parameter_counts
+    from helpers.model_info import parameter_counts
 
     return RunRecord(
         name=run_name, history=clean,

@@ -17,6 +17,15 @@ def test_environment_selects_budget(monkeypatch):
     assert get_budget().name == "full"
 
 
+def test_the_graders_budget_wins_over_a_notebooks_own_choice(monkeypatch):
+    # a student's leftover `%env NNLAB_BUDGET=smoke` (or get_budget("smoke")) must not change the grading budget
+    monkeypatch.setenv("NNLAB_GRADER_BUDGET", "grade")
+    monkeypatch.setenv("NNLAB_BUDGET", "smoke")
+    assert get_budget().name == "grade" and get_budget("smoke").name == "grade"
+    monkeypatch.delenv("NNLAB_GRADER_BUDGET")
+    assert get_budget().name == "smoke"
+
+
 def test_unknown_budget_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("NNLAB_BUDGET", "tiny")
     with pytest.raises(ValueError, match="NNLAB_BUDGET='tiny' is not a known budget"):

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from helpers import checks, models
+from helpers import checks
+from reference import models
 
 
 def good_noise(images, scale, loc=0.0, seed=None):

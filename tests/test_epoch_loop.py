@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from helpers import data, epoch_loop, models, training
+from helpers import data, epoch_loop, training
+from reference import models
 
 
 @pytest.fixture(scope="module")

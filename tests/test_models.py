@@ -1,7 +1,8 @@
 import pytest
 
-from helpers import checks, models
-from helpers.models import parameter_counts
+from helpers import checks
+from reference import models
+from helpers.model_info import parameter_counts
 
 DEPTH_WIDTHS = {2: (256, 64), 3: (512, 256, 128), 5: (512, 256, 128, 64, 32)}
 # hidden layers -> (plain, with BN, non-trainable with BN), from ASSIGNMENT_REFERENCE.md

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from helpers import noise
+from reference import noise
 
 
 def test_noise_is_independent_per_image():

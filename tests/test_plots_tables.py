@@ -36,6 +36,9 @@ def test_metric_vs_value():
     assert ax.get_xlabel() == "noise scale" and ax.get_title()
     assert list(ax.lines[0].get_xdata()) == [0.1, 1.0, 4.0]
     assert list(ax.lines[1].get_ydata()) == [0.9, 0.7, 0.4]
+    loss_ax = fig.axes[1]
+    assert loss_ax.get_ylabel() == "loss"
+    assert list(loss_ax.lines[1].get_ydata()) == [r.val_loss for r in records]
 
 
 def test_confusion_matrix_and_time_bars():
@@ -49,7 +52,7 @@ def test_confusion_matrix_and_time_bars():
 
 
 def test_weight_violins_one_per_layer():
-    from helpers import models
+    from reference import models
     model = models.mlp((16, 8))
     fig = plots.weight_violins(model)
     ax = fig.axes[0]

@@ -1,6 +1,6 @@
 import pytest
 
-from helpers.reveal import solution_source
+from reference.reveal import solution_source
 
 
 def test_reveal_returns_the_worked_solution():

@@ -24,5 +24,5 @@ def test_out_of_order_hint_and_warnings_on_stdout():
 def test_tensorflow_logs_do_not_reach_stderr_of_later_cells(monkeypatch):
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")  # as on a machine with verbose TensorFlow logging
     cells = _run(["from helpers import session\nsession.start()\nimport keras",
-                  "from helpers import models\nmodels.mlp((8,)).count_params()"])
+                  "from reference import models\nmodels.mlp((8,)).count_params()"])
     assert not [o for o in cells[1].outputs if o.get("name") == "stderr"], cells[1].outputs

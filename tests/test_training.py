@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from helpers import data, models, training
+from helpers import data, training
+from reference import models
 from helpers.budget import get_budget
 
 

@@ -50,7 +50,7 @@ def prlimit_argv(limits: Limits) -> list[str]:
 def kernel_env(scratch: Path, settings: GradingSettings) -> dict[str, str]:
     """The kernel's whole environment: built from the settings, nothing inherited from the grader's shell."""
     # TensorFlow's C++ log lines go to stderr, and nbgrader fails a test cell that writes to stderr
-    return {"NNLAB_BUDGET": settings.budget, "NNLAB_DATA_DIR": settings.data_dir, "LANG": "C.UTF-8",
+    return {"NNLAB_BUDGET": settings.budget, "NNLAB_GRADER_BUDGET": settings.budget, "NNLAB_DATA_DIR": settings.data_dir, "LANG": "C.UTF-8",
             "TF_CPP_MIN_LOG_LEVEL": "3", "HOME": str(scratch),
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
             "MPLCONFIGDIR": str(scratch / ".config" / "matplotlib"), "KERAS_HOME": str(scratch / ".keras"),

@@ -1,4 +1,4 @@
-"""Templates that build every architecture of the curriculum from a few parameters."""
+"""Reference builders of every architecture of the curriculum (the graded steps' answers: never shipped to students)."""
 
 from __future__ import annotations
 
@@ -88,15 +88,3 @@ def cnn(
     outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
     default_name = "cnn_" + "-".join(str(f) for f in filters) + ("_bn" if batchnorm else "")
     return keras.Model(inputs, outputs, name=name or default_name)
-
-
-def parameter_counts(model: keras.Model) -> dict[str, int]:
-    """``{"total", "trainable", "non_trainable"}`` parameter counts of a built model."""
-    trainable = int(sum(int(w.numpy().size) for w in model.trainable_weights))
-    non_trainable = int(sum(int(w.numpy().size) for w in model.non_trainable_weights))
-    return {"total": trainable + non_trainable, "trainable": trainable, "non_trainable": non_trainable}
-
-
-def layer_kinds(model: keras.Model) -> list[str]:
-    """Class names of the model's layers in order, without the input layer (e.g. ``["Dense", "Dropout", ...]``)."""
-    return [type(layer).__name__ for layer in model.layers if type(layer).__name__ != "InputLayer"]

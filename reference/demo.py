@@ -1,13 +1,14 @@
 """A quick look at assignment 1 at a small budget: clean vs noisy MLP and a short noise sweep.
 
-Run with ``python -m helpers.demo`` (``NNLAB_BUDGET`` picks the budget; default here: ``smoke``).
+Run with ``python -m reference.demo`` (``NNLAB_BUDGET`` picks the budget; default here: ``smoke``).
 """
 
 from __future__ import annotations
 
 import os
 
-from helpers import data, models, noise, tables, training
+from helpers import data, tables, training
+from reference import models, noise
 from helpers.budget import get_budget
 
 SCALES = (0.1, 0.5, 1.0, 2.0, 4.0)

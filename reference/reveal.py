@@ -1,6 +1,6 @@
-"""For self-learners: show the worked solution of one step, from the master notebooks in ``solutions/``.
+"""For self-learners (in the instructor's repository, not in the student bundle): show the worked solution of one step, from the master notebooks in ``solutions/``.
 
-    from helpers.reveal import reveal
+    from reference.reveal import reveal
     reveal("add_noise")          # prints the solution code of the cell with that id
 
 The ids are the nbgrader cell ids shown in each answer cell's metadata (e.g. ``add_noise``,
