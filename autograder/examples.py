@@ -80,6 +80,11 @@ for scale in SCALES[:-1]:
     sweep_records.append(record)
     sweep_models.append(model)
 ''', ("test_sweep",)),
+    Mutation("sweep_table_of_two_runs", "a1_noise_mlp", "sweep_table", '''
+columns = (tables.extra_column("noise scale", "value"),) + tables.DEFAULT_COLUMNS[2:5]
+sweep_table = tables.comparison_table([record_clean, record_noisy], columns=columns)
+print(sweep_table)
+''', ("test_sweep_table",)),
     Mutation("batchnorm_after_dropout", "a2_depth_bn_dropout", "build_mlp", '''
 def build_mlp(widths, batchnorm=False, dropout=0.0):
     model = keras.Sequential([keras.Input(shape=(784,))])
@@ -116,7 +121,25 @@ def build_mlp(widths, batchnorm=False, dropout=0.0):
     model.add(layers.Dense(10, activation="softmax"))
     {ZERO_LR}
     return model
-''', ("test_results",)),
+''', ("test_trained",)),
+    Mutation("dropout_forgotten_in_loop", "a2_depth_bn_dropout", "train_all", '''
+DEPTHS = {2: (256, 64), 3: (512, 256, 128), 5: (512, 256, 128, 64, 32)}
+VARIANTS = {"plain": (False, 0.0), "BN": (True, 0.0), "BN + Dropout": (True, 0.5)}
+trained = {}
+records = []
+for depth, widths in DEPTHS.items():
+    for variant, (bn, dropout) in VARIANTS.items():
+        name = f"{depth} hidden, {variant}"
+        model = build_mlp(widths, batchnorm=bn)
+        record = training.fit(model, x_train, y_train, validation_data=(x_test, y_test), name=name, seed=0)
+        record.extra.update(hidden_layers=depth, widths="-".join(map(str, widths)), variant=variant)
+        trained[name] = model
+        records.append(record)
+''', ("test_trained",)),
+    Mutation("spread_of_every_array", "a2_depth_bn_dropout", "weight_spread", '''
+def weight_spread(model):
+    return [float(np.std(w)) for w in model.get_weights()]
+''', ("test_weight_spread",)),
     Mutation("missing_extra_block", "a3_cifar_cnn", "build_cnn", '''
 def build_cnn(extra_block=False, batchnorm=False):
     model = keras.Sequential([keras.Input(shape=(32, 32, 3))])
@@ -152,6 +175,11 @@ def build_cnn(extra_block=False, batchnorm=False):
     {ZERO_LR}
     return model
 ''', ("test_trained",)),
+    Mutation("table_of_two_models", "a3_cifar_cnn", "results_table", '''
+per_epoch = ("s per epoch", lambda r: f"{r.wall_time_s / r.epochs:.1f}")
+results_table = tables.comparison_table(records[:2], columns=tables.DEFAULT_COLUMNS[:4] + (per_epoch,))
+print(results_table)
+''', ("test_results_table",)),
     Mutation("confusion_transposed", "a3_cifar_cnn", "confusion", '''
 def confusion_matrix(model, x, y):
     predicted = np.argmax(model.predict(x, verbose=0), axis=1)
@@ -210,7 +238,17 @@ while index < len(SCALES):
     sweep_records[-1].extra["value"] = scale
     index += 1
 """),
-    ), ("test_add_noise", "test_apply_noise", "test_build_mlp", "test_clean_vs_noisy", "test_sweep")),
+        ("sweep_table", """
+from prettytable import PrettyTable
+sweep_table = PrettyTable(["Noise scale", "Train acc (%)", "Val acc (%)", "Val loss"])
+for r in sweep_records:
+    sweep_table.add_row([r.extra["value"], round(100 * r.train_accuracy, 2), f"{100 * r.val_accuracy:.3f}",
+                         round(r.val_loss, 4)])
+fig = plots.metric_vs_value(sweep_records)
+print(sweep_table)
+"""),
+    ), ("test_add_noise", "test_apply_noise", "test_build_mlp", "test_clean_vs_noisy", "test_sweep",
+        "test_sweep_table")),
     Variant("a2_other_style", "a2_depth_bn_dropout", (
         ("build_mlp", """
 def build_mlp(widths, batchnorm=False, dropout=0.0):
@@ -221,12 +259,32 @@ def build_mlp(widths, batchnorm=False, dropout=0.0):
         stack += [layers.Dropout(dropout)] if dropout else []
     return keras.Sequential(stack + [layers.Dense(10, activation="softmax")])
 """),
+        ("train_all", """
+import itertools
+DEPTHS = {2: (256, 64), 3: (512, 256, 128), 5: (512, 256, 128, 64, 32)}
+VARIANTS = {"plain": (False, 0.0), "BN": (True, 0.0), "BN + Dropout": (True, 0.5)}
+trained, records = {}, []
+for (depth, widths), (variant, options) in itertools.product(DEPTHS.items(), VARIANTS.items()):
+    label = f"{depth} hidden, {variant}"
+    trained[label] = build_mlp(list(widths), *options)
+    run = training.fit(trained[label], x_train, y_train, validation_data=(x_test, y_test), name=label)
+    run.extra["hidden_layers"], run.extra["widths"], run.extra["variant"] = depth, "-".join(map(str, widths)), variant
+    records.append(run)
+"""),
         ("table", """
 wanted = [("hidden layers", "hidden_layers"), ("variant", "variant"), ("widths", "widths")]
 columns = tuple(tables.extra_column(header, key) for header, key in wanted) + tuple(tables.DEFAULT_COLUMNS)
 results_table = tables.comparison_table(sorted(records, key=lambda r: r.val_accuracy), columns=columns)
 """),
-    ), ("test_build_mlp", "test_results")),
+        ("weight_spread", """
+def weight_spread(model):
+    spreads = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            spreads.append(layer.kernel.numpy().std())
+    return np.array(spreads)
+"""),
+    ), ("test_build_mlp", "test_trained", "test_results", "test_weight_spread")),
     Variant("a3_other_style", "a3_cifar_cnn", (
         ("build_cnn", """
 def build_cnn(extra_block=False, batchnorm=False):
@@ -243,6 +301,22 @@ def build_cnn(extra_block=False, batchnorm=False):
             x = layers.BatchNormalization()(x)
     return keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
 """),
+        ("train_all", """
+VARIANTS = {"base": dict(), "extra block": dict(extra_block=True), "base + BN": dict(batchnorm=True)}
+cnns, records = {}, []
+for name in VARIANTS:
+    model = build_cnn(**VARIANTS[name])
+    run = training.fit(model, x_train, y_train, validation_data=(x_test, y_test), name=name)
+    cnns[name], records = model, records + [run]
+"""),
+        ("results_table", """
+from prettytable import PrettyTable
+results_table = PrettyTable(["Model", "Parameters", "Val acc (%)", "s per epoch"])
+for r in records:
+    results_table.add_row([r.name, cnns[r.name].count_params(), round(100 * r.val_accuracy, 2),
+                           round(r.wall_time_s / r.epochs, 2)])
+print(results_table)
+"""),
         ("confusion", """
 def confusion_matrix(model, x, y):
     predicted = model.predict(x, verbose=0).argmax(axis=-1)
@@ -251,7 +325,7 @@ def confusion_matrix(model, x, y):
         counts[int(true_class)][int(guess)] += 1
     return np.array(counts)
 """),
-    ), ("test_build_cnn", "test_trained", "test_confusion")),
+    ), ("test_build_cnn", "test_trained", "test_results_table", "test_confusion")),
 )
 
 # Code that attacks the grader; each is appended to the add_noise answer of a complete solution.

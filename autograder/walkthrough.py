@@ -1,7 +1,9 @@
 """`walkthrough`: execute the master notebooks and render a small static self-study site.
 
-Hidden tests and graders' rubrics are removed, solutions and figures are kept; an index page
-links the three topics and shows their key result tables.
+Hidden tests and graders' rubrics are removed, solutions and figures are kept. Pages read like a
+book: no log lines, progress bars or warnings (stderr and warning lines are dropped), printed
+result tables become HTML tables, and each page opens with its contents and the budget it ran
+at. An index page links the three topics and shows their key result tables.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course
+from autograder import ascii_tables, course
 
 RUBRIC = re.compile(r"\*\*Grader's rubric\.\*\*.*?(?=\*\*Model answer\.\*\*)", re.S)
 MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
-KEY_CELLS = ("train_clean_noisy", "sweep_plot", "table", "train_all")
+KEY_CELLS = ("train_clean_noisy", "sweep_table", "table", "results_table")
 TITLES = {"a1_noise_mlp": "Noise and a multilayer perceptron (MNIST)",
           "a2_depth_bn_dropout": "Depth, BatchNorm and Dropout (MNIST)",
           "a3_cifar_cnn": "A CNN on CIFAR-10"}
@@ -31,13 +33,62 @@ def for_self_study(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+# what ``warnings.formatwarning`` prints (session.start sends warnings to stdout): "file:line: Category: text"
+# and the source line under it
+WARNING = re.compile(r"^\S+:\d+: \w*Warning: .*\n(?:[ \t]+.*\n?)?", re.M)
+
+
+def _readable_outputs(outputs: list) -> list:
+    """A code cell's outputs without stderr and warnings, printed tables as HTML."""
+    kept = []
+    for output in outputs:
+        if output.get("output_type") != "stream":
+            kept.append(output)
+            continue
+        if output.get("name") != "stdout":
+            continue  # log lines and progress bars
+        for piece in ascii_tables.split(WARNING.sub("", "".join(output.get("text", "")))):
+            if piece.is_table:
+                kept.append(nbformat.v4.new_output("display_data", data={"text/html": piece.text}))
+            elif piece.text.strip():
+                kept.append(nbformat.v4.new_output("stream", name="stdout", text=piece.text))
+    return kept
+
+
+def _anchor(heading: str) -> str:
+    """The id nbconvert gives a markdown heading (its rendered text, quoted, spaces as dashes)."""
+    from nbconvert.filters.markdown import markdown2html
+
+    found = re.search(r'id="([^"]+)"', markdown2html(heading))
+    return found.group(1) if found else ""
+
+
+def contents(nb: nbformat.NotebookNode) -> str:
+    """A markdown list of the notebook's step headings, linked to them."""
+    headings = [line for cell in nb.cells if cell.cell_type == "markdown"
+                for line in cell.source.splitlines() if line.startswith(("## ", "### "))]
+    return "\n".join(("  " if h.startswith("### ") else "") + f"- [{h.lstrip('#').strip()}](#{_anchor(h)})"
+                     for h in headings)
+
+
+def for_reading(nb: nbformat.NotebookNode, budget: str) -> nbformat.NotebookNode:
+    """The executed notebook as a page: clean outputs, then contents and budget under the title."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = _readable_outputs(cell.get("outputs", []))
+    note = (f"**Contents**\n\n{contents(nb)}\n\n*This page was executed at the `{budget}` budget. The text's "
+            "\"Expected output\" paragraphs quote the full-budget numbers (`docs/reproduction.md`).*")
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(note))
+    return nb
+
+
 def key_results(nb: nbformat.NotebookNode) -> str:
-    """The printed result tables of the notebook's key cells."""
-    texts = []
+    """The result tables (HTML) of the notebook's key cells."""
+    found = []
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") in KEY_CELLS:
-            texts += [o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stdout"]
-    return "".join(t for t in texts if "+--" in t)
+            found += [o["data"]["text/html"] for o in cell.get("outputs", []) if "text/html" in o.get("data", {})]
+    return "".join(found)
 
 
 def build(out: Path, *, budget: str) -> Path:
@@ -56,18 +107,19 @@ def build(out: Path, *, budget: str) -> Path:
             NotebookClient(nb, timeout=None, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
                            ).execute()
             seconds = time.monotonic() - start
-            body, _ = exporter.from_notebook_node(nb)
+            body, _ = exporter.from_notebook_node(for_reading(nb, budget))
             page = f"{assignment}.html"
             (out / page).write_text(body)
             entries.append((assignment, page, seconds, key_results(nb)))
             print(f"{assignment}: executed in {seconds:.0f} s -> {out / page}")
     items = "".join(
         f"<section><h2><a href='{page}'>{html.escape(TITLES.get(a, a))}</a></h2>"
-        f"<p>Executed at the <code>{budget}</code> budget in {s:.0f} s.</p><pre>{html.escape(results)}</pre></section>"
+        f"<p>Executed at the <code>{budget}</code> budget in {s:.0f} s.</p>{results}</section>"
         for a, page, s, results in entries)
     index = out / "index.html"
     index.write_text(f"""<!doctype html><html><head><meta charset="utf-8"><title>nnlab walkthrough</title>
-<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}</style>
+<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto}}table.results{{border-collapse:collapse;margin:1em 0}}
+table.results td,table.results th{{border:1px solid #ccc;padding:.2em .6em;text-align:right}}caption{{font-weight:bold}}</style>
 </head><body><h1>Neural-network image recognition: worked walkthrough</h1>
 <p>Three assignments with their solutions, figures and results. Re-run them yourself from
 <code>solutions/</code>, or try the exercises in <code>notebooks/</code> first.</p>{items}</body></html>""")

@@ -160,6 +160,37 @@ def check_confusion_matrix(matrix: np.ndarray, y_true: np.ndarray, n_classes: in
               "rows must be true classes, columns predicted classes.")
 
 
+def check_table(table, *, rows: int, columns: Sequence[str]) -> None:
+    """A table (``tables.comparison_table``) with ``rows`` rows and at least the named ``columns``."""
+    headers = [str(h).strip().lower() for h in getattr(table, "field_names", [])]
+    missing = [c for c in columns if c not in headers]
+    if missing:
+        _fail(f"the table has no column {', '.join(repr(c) for c in missing)} (it has {headers}): "
+              "make it with tables.comparison_table(records, columns=...).")
+    if len(table.rows) != rows:
+        _fail(f"the table has {len(table.rows)} rows, expected {rows} (one per trained model).")
+
+
+def check_weight_spread(weight_spread: Callable) -> None:
+    """``weight_spread(model)`` must list the standard deviation of every Dense kernel, in order."""
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(12,)), keras.layers.Dense(8), keras.layers.BatchNormalization(),
+                              keras.layers.Activation("relu"), keras.layers.Dropout(0.5),
+                              keras.layers.Dense(5, activation="softmax")])
+    rng = np.random.default_rng(5)
+    model.set_weights([rng.normal(0.0, scale, w.shape).astype("float32")
+                       for scale, w in zip((0.3, 0.1, 1.0, 0.0, 1.0, 1.0, 2.0, 0.5), model.get_weights())])
+    expected = [float(np.std(layer.get_weights()[0])) for layer in model.layers if type(layer).__name__ == "Dense"]
+    found = np.asarray(weight_spread(model), dtype="float64").reshape(-1)
+    if len(found) != len(expected):
+        _fail(f"weight_spread returned {len(found)} values for a model with {len(expected)} Dense layers: "
+              "one standard deviation per Dense layer's kernel (not per weight array, not for other layers).")
+    if not np.allclose(found, expected, rtol=1e-4):
+        _fail(f"weight_spread returned {np.round(found, 4).tolist()}, expected {np.round(expected, 4).tolist()}: "
+              "the standard deviation of each Dense layer's kernel (its first weight array, not the biases).")
+
+
 def passed(step: str) -> None:
     """Print a visible confirmation; the last line of every test cell, reached only when all checks above passed."""
     print(f"\u2713 {step}: all checks passed.")

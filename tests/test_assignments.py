@@ -57,7 +57,7 @@ def test_mutation_fails_its_tests(graded, mutation):
 
 def test_a_mistake_in_an_early_step_is_charged_once(graded):
     outcome = passed_tests(graded, "build-mlp-raises", "a2_depth_bn_dropout")
-    assert outcome == {"test_build_mlp": False, "test_results": True}
+    assert outcome == {"test_build_mlp": False, "test_trained": True, "test_results": True, "test_weight_spread": True}
     outputs = cell_outputs(graded, "build-mlp-raises", "a2_depth_bn_dropout", "test_results")
     told = "".join("".join(o.get("text", "")) for o in outputs)  # stored as one string or a list of lines
     assert "judged with the reference version of build-mlp" in told

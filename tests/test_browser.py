@@ -1,8 +1,9 @@
 """JupyterLab in a real browser (headless Debian Chromium driven by Playwright).
 
-A student opens the released notebook, writes the two noise answers, runs the first cells at
-the smoke budget and sees the image grid; an instructor opens the formgrader and sees the
-assignments. Screenshots are saved to ``artifacts/screenshots/``.
+A student opens assignment 1 from the student bundle (not the repository), sets the smoke budget
+from the notebook, writes the two noise answers, sees the test's confirmation and the image grid;
+an instructor opens the formgrader and sees the assignments. Screenshots are saved to
+``artifacts/screenshots/``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import course
+from autograder import bundle, course
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -48,21 +49,39 @@ def _wait_until_serving(server: subprocess.Popen, port: int) -> str:
     pytest.fail("JupyterLab did not start")
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def _serve(root: Path, env: dict[str, str]):
+    """JupyterLab on ``root``; yields its URL, stops it afterwards."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: apt-get install chromium chromium-driver (.ci/run does this)")
     port = _free_port()
-    home = tmp_path_factory.mktemp("home")
-    env = {**os.environ, "NNLAB_BUDGET": "smoke", "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / ".jupyter")}
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={course.REPO}", "--allow-root"],
-        cwd=course.REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = _wait_until_serving(server, port)
-    yield url
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", "--allow-root"],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    yield _wait_until_serving(server, port)
     server.terminate()
     server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """The instructor's JupyterLab on the repository."""
+    home = tmp_path_factory.mktemp("home")
+    yield from _serve(course.REPO, {**os.environ, "NNLAB_BUDGET": "smoke", "HOME": str(home),
+                                    "JUPYTER_CONFIG_DIR": str(home / ".jupyter")})
+
+
+@pytest.fixture(scope="module")
+def student_lab(tmp_path_factory):
+    """A student's JupyterLab on the unzipped bundle of assignment 1, no budget set outside the notebook.
+
+    ``PYTHONPATH`` stands in for the bundle's ``pip install -e .``: the kernel imports the bundle's helpers.
+    """
+    built, = bundle.build(tmp_path_factory.mktemp("bundle"), ["a1_noise_mlp"])[1:]
+    home = tmp_path_factory.mktemp("student-home")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NNLAB_BUDGET")}
+    env.update(HOME=str(home), JUPYTER_CONFIG_DIR=str(home / ".jupyter"), PYTHONPATH=str(built.folder))
+    yield from _serve(built.folder, env)
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +103,9 @@ def _answer(cell_id: str) -> str:
     return MARKER.sub("", cell.source)
 
 
-def test_student_runs_first_cells_and_sees_the_image_grid(lab, browser):
+def test_student_sets_the_budget_in_the_notebook_passes_step_1_and_sees_the_grid(student_lab, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{lab}/lab/tree/notebooks/a1_noise_mlp/noise_mlp.ipynb?token={TOKEN}")
+    page.goto(f"{student_lab}/lab/tree/a1_noise_mlp/noise_mlp.ipynb?token={TOKEN}")
     cells = page.locator(".jp-Notebook .jp-Cell")
     cells.nth(9).wait_for(timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached", timeout=60_000)
@@ -96,16 +115,25 @@ def test_student_runs_first_cells_and_sees_the_image_grid(lab, browser):
         page.keyboard.insert_text(_answer(cell_id))
         page.keyboard.press("Escape")
     cells.nth(0).click()
-    for _ in range(10):  # run cells 0..9 in order, as Shift+Enter does
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")  # a new cell above the first, as the student README says
+    cells.nth(0).locator(".cm-content").click()
+    page.keyboard.insert_text("%env NNLAB_BUDGET=smoke")
+    page.keyboard.press("Escape")
+    for _ in range(11):  # run cells 0..10 in order, as Shift+Enter does
         page.keyboard.press("Shift+Enter")
-    image = cells.nth(9).locator(".jp-OutputArea-output img")
+    image = cells.nth(10).locator(".jp-OutputArea-output img")
     image.wait_for(timeout=240_000)
     page.screenshot(path=str(SHOTS / "student_noise_grid.png"), full_page=False)
-    cells.nth(9).scroll_into_view_if_needed()
-    cells.nth(9).screenshot(path=str(SHOTS / "student_noise_grid_cell.png"))
+    cells.nth(10).scroll_into_view_if_needed()
+    cells.nth(10).screenshot(path=str(SHOTS / "student_noise_grid_cell.png"))
     assert image.bounding_box()["width"] > 300
-    assert cells.nth(6).locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
-    assert "Error" not in cells.nth(6).inner_text()  # the visible noise test passed
+    assert "Budget 'smoke'" in cells.nth(2).inner_text()  # the budget set in the notebook is the one used
+    step_1 = cells.nth(7)
+    step_1.scroll_into_view_if_needed()
+    step_1.screenshot(path=str(SHOTS / "student_step1_passed.png"))
+    assert "\u2713 Step 1, add_noise: all checks passed." in step_1.inner_text()
+    assert step_1.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     page.close()
 
 

@@ -108,3 +108,30 @@ def test_confusion_checks():
         checks.check_confusion_matrix(good.T, y, n_classes=3)
     with pytest.raises(AssertionError, match="shape"):
         checks.check_confusion_matrix(np.zeros((2, 2)), y, n_classes=3)
+
+
+def test_check_table_names_the_missing_column_and_counts_rows():
+    from prettytable import PrettyTable
+
+    table = PrettyTable(["Noise scale", "val acc (%)"])
+    for value in (0.1, 0.5):
+        table.add_row([value, "90.00"])
+    checks.check_table(table, rows=2, columns=("noise scale", "val acc (%)"))
+    with pytest.raises(AssertionError, match="no column 'val loss'"):
+        checks.check_table(table, rows=2, columns=("noise scale", "val loss"))
+    with pytest.raises(AssertionError, match="has 2 rows, expected 5"):
+        checks.check_table(table, rows=5, columns=("noise scale",))
+
+
+def test_check_weight_spread_wants_one_kernel_spread_per_dense_layer():
+    import keras
+
+    def correct(model):
+        return [float(layer.kernel.numpy().std()) for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+
+    checks.check_weight_spread(correct)
+    with pytest.raises(AssertionError, match="returned 8 values for a model with 2 Dense layers"):
+        checks.check_weight_spread(lambda model: [np.std(w) for w in model.get_weights()])
+    with pytest.raises(AssertionError, match="not the biases"):
+        checks.check_weight_spread(lambda model: [float(np.std(layer.get_weights()[-1])) for layer in model.layers
+                                                  if isinstance(layer, keras.layers.Dense)])

@@ -109,3 +109,20 @@ def test_submitted_nbgrader_metadata_is_replaced_by_the_releases():
     assert [p.message for p in worker._metadata_from_release(without_ids, release)] == \
         [f"cell {release.cells[1].metadata['nbgrader']['grade_id']} appears more than once: the copy was graded as an "
          "ordinary cell"]
+
+
+def test_a_table_is_checked_row_by_row_against_the_records():
+    from autograder.verify.evidence import Record, Table
+    from autograder.verify.rules import Failed, number, table_matches_records
+
+    found = {0.1: Record("scale 0.1", 0.9812, 0.99, {"value": 0.1}), 4.0: Record("scale 4.0", 0.6647, 0.95, {})}
+    table = Table(["Noise scale", "val acc (%)"], [["0.1", "98.12"], ["4.0", "66.47"]])
+    table_matches_records(table, "noise scale", found, key=number)
+    with pytest.raises(Failed, match="for 4.0 is 70.00, but its record says 66.47"):
+        table_matches_records(Table(table.field_names, [["0.1", "98.12"], ["4.0", "70.00"]]), "noise scale", found,
+                              key=number)
+    with pytest.raises(Failed, match="expected one row for each"):
+        table_matches_records(Table(table.field_names, [["0.1", "98.12"]]), "noise scale", found, key=number)
+    with pytest.raises(Failed, match="is not a number"):
+        table_matches_records(Table(table.field_names, [["0.1", "98.12"], ["4.0", "high"]]), "noise scale", found,
+                              key=number)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.verify.evidence import records
+from autograder.verify.evidence import Table, records
 from autograder.verify.probe import Call
-from autograder.verify.rules import accuracy, declines, distinct_weights, parameters, require, tokens
+from autograder.verify.rules import (accuracy, declines, distinct_weights, number, parameters, require,
+                                     table_matches_records, tokens)
 from autograder.verify.case import Evidence
 
 SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
@@ -114,7 +115,20 @@ def test_sweep(evidence: Evidence) -> None:
             "accuracy should fall clearly as the noise grows: is each model trained on its own scale?")
 
 
+def test_sweep_table(evidence: Evidence) -> None:
+    found = {float(r.extra.get("value", "nan")): r for r in records(evidence.notebook, "sweep_records")}
+    require(sorted(found) == SCALES, f"sweep_records must hold one record per scale of {SCALES}")
+    table = Table.read(evidence.notebook, "sweep_table")
+    table_matches_records(table, "noise scale", found, key=number,
+                          percent_columns={"train acc (%)": "train_accuracy", "val acc (%)": "val_accuracy"})
+    for scale, cell in zip(table.column("noise scale"), table.column("val loss")):
+        expected = found[number(scale)].val_loss
+        require(abs(number(cell) - expected) < 1e-3, f"the table's val loss at scale {scale} is {cell}, "
+                f"but its record says {expected:.4f}")
+
+
 # later tests the student wrote code for -> {earlier function test: its cell id} (see rescue.py)
-RESCUE = {"test_sweep": {"test_add_noise": "add-noise", "test_build_mlp": "build-mlp"}}
+_SWEEP_NEEDS = {"test_add_noise": "add-noise", "test_build_mlp": "build-mlp"}
+RESCUE = {"test_sweep": _SWEEP_NEEDS, "test_sweep_table": _SWEEP_NEEDS}
 CHECKS = {"test_add_noise": test_add_noise, "test_apply_noise": test_apply_noise, "test_build_mlp": test_build_mlp,
-          "test_clean_vs_noisy": test_clean_vs_noisy, "test_sweep": test_sweep}
+          "test_clean_vs_noisy": test_clean_vs_noisy, "test_sweep": test_sweep, "test_sweep_table": test_sweep_table}

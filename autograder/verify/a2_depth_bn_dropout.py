@@ -7,7 +7,8 @@ import numpy as np
 from autograder.verify.case import Evidence
 from autograder.verify.evidence import Table, Unusable, records
 from autograder.verify.probe import Call
-from autograder.verify.rules import accuracy, describe, hidden_block, matches, parameters, require, tokens
+from autograder.verify.rules import (accuracy, describe, hidden_block, matches, number, parameters, require,
+                                     table_matches_records, tokens)
 
 DEPTHS = {2: (256, 64), 3: (512, 256, 128), 5: (512, 256, 128, 64, 32)}
 VARIANTS = {"plain": (False, 0.0), "BN": (True, 0.0), "BN + Dropout": (True, 0.5)}
@@ -21,13 +22,10 @@ def _call_name(widths, batchnorm, dropout) -> str:
     return f"mlp_{'-'.join(map(str, widths))}_{int(batchnorm)}_{dropout:g}"
 
 
-def inputs() -> dict[str, np.ndarray]:
-    return {}
-
-
 CALLS = [Call(_call_name(widths, bn, dropout), "build_mlp", (list(widths),), {"batchnorm": bn, "dropout": dropout},
               output="model")
-         for widths in DEPTHS.values() for bn, dropout in VARIANTS.values()]
+         for widths in DEPTHS.values() for bn, dropout in VARIANTS.values()] + [
+    Call("spread", "weight_spread", ({"keras": "spread_model.keras"},))]
 
 
 def test_build_mlp(evidence: Evidence) -> None:
@@ -46,20 +44,32 @@ def test_build_mlp(evidence: Evidence) -> None:
                     f"{call} has layers {' → '.join(tokens(model))}, expected {describe(pattern)}")
 
 
-def _percent(text: str) -> float:
-    try:
-        return float(text.strip().rstrip("%"))
-    except ValueError:
-        raise Unusable(f"the table value {text[:20]!r} is not a number") from None
+def spread_model():
+    """A fixed model with Dense, BatchNorm, Activation and Dropout layers, for the weight_spread check."""
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(30,)), keras.layers.Dense(16), keras.layers.BatchNormalization(),
+                              keras.layers.Activation("relu"), keras.layers.Dropout(0.3),
+                              keras.layers.Dense(8, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+    rng = np.random.default_rng(31)
+    model.set_weights([rng.normal(0.0, 0.05 * (index + 1), w.shape).astype("float32")
+                       for index, w in enumerate(model.get_weights())])
+    return model
 
 
-def test_results(evidence: Evidence) -> None:
+def inputs() -> dict:
+    return {"spread_model": spread_model()}
+
+
+EXPECTED_NAMES = {f"{depth} hidden, {variant}" for depth in DEPTHS for variant in VARIANTS}
+
+
+def test_trained(evidence: Evidence) -> None:
     mnist = evidence.dataset("mnist", flatten=True)
-    expected_names = {f"{depth} hidden, {variant}" for depth in DEPTHS for variant in VARIANTS}
     models = evidence.notebook.models("trained")
-    require(set(models) == expected_names, f"trained must hold the nine models {sorted(expected_names)}")
+    require(set(models) == EXPECTED_NAMES, f"trained must hold the nine models {sorted(EXPECTED_NAMES)}")
     found = {r.name: r for r in records(evidence.notebook, "records")}
-    require(set(found) == expected_names, "records must hold one record per model, named like the models")
+    require(set(found) == EXPECTED_NAMES, "records must hold one record per model, named like the models")
     for name, model in models.items():
         depth, variant = int(name.split()[0]), name.split(", ", 1)[1]
         bn, dropout = VARIANTS[variant]
@@ -71,16 +81,32 @@ def test_results(evidence: Evidence) -> None:
         require(measured >= evidence.threshold("mnist_depth_mlp"),
                 f"{name} reaches {measured:.1%} on the grader's test images: is it trained?")
         require(abs(found[name].val_accuracy - measured) < 0.02, f"{name}: its record does not match the model")
+        require(found[name].extra.get("variant") == variant and int(found[name].extra.get("hidden_layers", 0)) == depth,
+                f"{name}: record.extra must hold its hidden_layers ({depth}) and variant ({variant!r})")
+
+
+def test_results(evidence: Evidence) -> None:
+    found = {r.name: r for r in records(evidence.notebook, "records")}
     table = Table.read(evidence.notebook, "results_table")
     require(len(table.rows) == 9, f"results_table has {len(table.rows)} rows, expected 9 (one per model)")
-    depths = sorted(int(_percent(v)) for v in table.column("hidden layers"))
-    require(depths == [2, 2, 2, 3, 3, 3, 5, 5, 5], "the 'hidden layers' column does not list 2, 3 and 5 three times")
-    for name, value in zip(table.column("model"), table.column("val acc (%)")):
-        require(name in found, f"the table's row {name[:40]!r} is not one of the trained models")
-        require(abs(_percent(value) - 100 * found[name].val_accuracy) < 0.011,
-                f"the table's val acc for {name} ({value}) is not the record's")
+    table_matches_records(table, "model", found)
+    for name, depth, variant in zip(table.column("model"), table.column("hidden layers"), table.column("variant")):
+        extra = found[name.strip()].extra
+        require(number(depth) == float(extra.get("hidden_layers", "nan")) and variant.strip() == extra.get("variant"),
+                f"the table's row {name.strip()!r} shows {depth} hidden layers, {variant!r}: not its record's")
+
+
+def test_weight_spread(evidence: Evidence) -> None:
+    model = spread_model()
+    expected = [float(np.std(layer.get_weights()[0])) for layer in model.layers if type(layer).__name__ == "Dense"]
+    found = evidence.probe.array("spread").astype("float64").reshape(-1)
+    require(len(found) == len(expected), f"weight_spread returned {len(found)} values for a model with "
+            f"{len(expected)} Dense layers: one per Dense layer's kernel")
+    require(bool(np.allclose(found, expected, rtol=1e-4)), "weight_spread's values are not the standard deviations "
+            "of the Dense kernels (the first weight array of each Dense layer, not the biases)")
 
 
 # later tests the student wrote code for -> {earlier function test: its cell id} (see rescue.py)
-RESCUE = {"test_results": {"test_build_mlp": "build-mlp"}}
-CHECKS = {"test_build_mlp": test_build_mlp, "test_results": test_results}
+RESCUE = {"test_trained": {"test_build_mlp": "build-mlp"}, "test_results": {"test_build_mlp": "build-mlp"}}
+CHECKS = {"test_build_mlp": test_build_mlp, "test_trained": test_trained, "test_results": test_results,
+          "test_weight_spread": test_weight_spread}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.verify.case import Evidence
-from autograder.verify.evidence import Unusable, records
+from autograder.verify.evidence import Table, Unusable, records
 from autograder.verify.probe import Call
-from autograder.verify.rules import describe, hidden_block, labels, matches, parameters, predictions, require, tokens
+from autograder.verify.rules import (describe, hidden_block, labels, matches, number, parameters, predictions,
+                                     require, table_matches_records, tokens)
 
 # (extra_block, batchnorm) -> (total parameters, non-trainable), from the assignment text
 PARAMETERS = {(False, False): (364_426, 0), (True, False): (528_522, 0), (False, True): (366_090, 832)}
@@ -86,6 +87,19 @@ def test_trained(evidence: Evidence) -> None:
         require(abs(found[name].val_accuracy - measured) < 0.02, f"{name}: its record does not match the model")
 
 
+def test_results_table(evidence: Evidence) -> None:
+    table = Table.read(evidence.notebook, "results_table")
+    found = {r.name: r for r in records(evidence.notebook, "records")}
+    require(set(found) == set(NAMES), "records must hold one record per model, named like the models")
+    models = evidence.notebook.models("cnns")
+    table_matches_records(table, "model", found)
+    for name, count, per_epoch in zip(table.column("model"), table.column("parameters"), table.column("s per epoch")):
+        model = models.get(name.strip())
+        require(model is not None and number(count) == parameters(model)[0],
+                f"the table's parameter count for {name.strip()} ({count}) is not its model's")
+        require(number(per_epoch) > 0, f"the table's 's per epoch' for {name.strip()} ({per_epoch}) is not a time")
+
+
 def test_confusion(evidence: Evidence) -> None:
     test = _confusion_data()
     matrix = evidence.probe.array("confusion")
@@ -99,5 +113,6 @@ def test_confusion(evidence: Evidence) -> None:
 
 
 # later tests the student wrote code for -> {earlier function test: its cell id} (see rescue.py)
-RESCUE: dict[str, dict[str, str]] = {}  # test_trained grades locked cells only: no rescue
-CHECKS = {"test_build_cnn": test_build_cnn, "test_trained": test_trained, "test_confusion": test_confusion}
+RESCUE = {"test_trained": {"test_build_cnn": "build-cnn"}, "test_results_table": {"test_build_cnn": "build-cnn"}}
+CHECKS = {"test_build_cnn": test_build_cnn, "test_trained": test_trained, "test_results_table": test_results_table,
+          "test_confusion": test_confusion}

@@ -84,13 +84,15 @@ class Record:
     val_accuracy: float
     train_accuracy: float
     extra: dict
+    val_loss: float = float("nan")
 
     @classmethod
     def parse(cls, value: Any, what: str) -> "Record":
         try:
             data = value["record"]
             record = cls(name=str(data["name"]), val_accuracy=float(data["val_accuracy"]),
-                         train_accuracy=float(data["train_accuracy"]), extra=dict(data.get("extra") or {}))
+                         train_accuracy=float(data["train_accuracy"]), extra=dict(data.get("extra") or {}),
+                         val_loss=float(data.get("val_loss", "nan")))
         except (TypeError, KeyError, ValueError):
             raise Unusable(f"{what} is not a training record made by training.fit") from None
         return record

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -101,3 +102,25 @@ def hidden_block(layer: str, batchnorm: bool, dropout: float = 0.0) -> list[str 
 def describe(pattern: Sequence[str | frozenset]) -> str:
     return " → ".join(item if isinstance(item, str) else "{" + " and ".join(sorted(item)) + " in either order}"
                       for item in pattern)
+
+
+def number(text: str) -> float:
+    """A table cell as a number: "98.49", "98.49%" and "1,234" are read."""
+    try:
+        return float(str(text).strip().rstrip("%").replace(",", ""))
+    except ValueError:
+        raise Failed(f"the table value {str(text)[:20]!r} is not a number") from None
+
+
+def table_matches_records(table, key_column: str, found: Mapping[Any, Any], *, key: Callable[[str], Any] = str,
+                          percent_columns: Mapping[str, str] = MappingProxyType({"val acc (%)": "val_accuracy"})) -> None:
+    """One row per record (rows found by ``key_column``); each percentage column equals the record's value."""
+    keys = [key(cell.strip()) for cell in table.column(key_column)]
+    require(sorted(map(str, keys)) == sorted(map(str, found)),
+            f"the table's {key_column!r} column lists {', '.join(map(str, keys))[:200]}; expected one row for each "
+            f"of {', '.join(map(str, found))[:200]}")
+    for column, attribute in percent_columns.items():
+        for row_key, cell in zip(keys, table.column(column)):
+            expected = 100 * getattr(found[row_key], attribute)
+            require(abs(number(cell) - expected) < 0.011,
+                    f"the table's {column!r} for {row_key} is {cell}, but its record says {expected:.2f}")
