@@ -51,7 +51,8 @@ def test_walkthrough_site(tmp_path):
         text_only = re.sub(r"<[^>]+>", "", page)
         assert "def build_" in text_only or "def add_noise" in text_only  # the worked solutions are shown
         assert "raise NotImplementedError" not in text_only
-        assert "application/vnd.jupyter.stderr" not in page and "Warning:" not in text_only and "+---" not in page
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page  # no log lines or progress bars
+        assert "Warning:" not in text_only and "+---" not in page
     assert text.count("<table class='results'>") >= 3  # key result tables on the index page
     _looks_right_in_a_browser(tmp_path / "site" / "a1_noise_mlp.html")
 
