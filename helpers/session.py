@@ -9,6 +9,7 @@ Call it in a notebook's first cell, before importing keras.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
@@ -28,6 +29,24 @@ def _name_error_hint(shell, etype, value, tb, tb_offset=None):
     return structured
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Send what native code writes to file descriptor 2 to /dev/null meanwhile.
+
+    TensorFlow's C++ start-up lines ("All log messages before absl::InitializeLog() ...") are written
+    there before any log level applies; Python exceptions are unaffected (they do not use fd 2 in a kernel).
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def start() -> None:
     """Prepare the current kernel for the kit's notebooks (idempotent)."""
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # C++ log lines on stderr would fail nbgrader test cells
@@ -36,9 +55,10 @@ def start() -> None:
     import logging
 
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    import tensorflow as tf
+    with _native_stderr_silenced():
+        import tensorflow as tf
 
-    tf.config.list_physical_devices()  # device set-up messages appear here, not in a later test cell
+        tf.config.list_physical_devices()  # device set-up messages appear here, not in a later test cell
     try:
         shell = get_ipython()  # noqa: F821 - defined in IPython kernels only
     except NameError:
