@@ -86,10 +86,16 @@ def test_the_kernel_sees_an_allowlist_not_the_whole_filesystem(tmp_path, setting
 import os
 for path in ("/var", "/opt", "/srv", "/home", "/mnt", "/etc/shadow", "/etc/hostname", "/etc/ssh"):
     print("visible" if os.path.exists(path) else "absent", path)
+try:  # the reference answers (graded steps) are the instructor's: a kernel cannot import them
+    import reference.models
+    print("visible reference")
+except ImportError:
+    print("absent reference")
 print("top", sorted(os.listdir("/")))
 """
     done = _run_inside(tmp_path, settings, code)
     assert "visible" not in done.stdout and "absent /var" in done.stdout, done.stdout + done.stderr
+    assert "absent reference" in done.stdout
     top = eval(done.stdout.split("top ", 1)[1])  # noqa: S307 - a list printed by our own code
     assert set(top) <= {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc", "tmp",
                         *(p.parts[1] for p in (course.REPO, tmp_path, Path(settings.data_dir), Path(sys.prefix),
