@@ -181,12 +181,12 @@ def fit(
 
 def sweep(values: Sequence[Any], run_one: Callable[[Any], RunRecord], *, label: str = "sweep") -> list[RunRecord]:
     """Call ``run_one(value)`` for each value (with a progress bar) and return the records in order."""
-    records = []
+    done = []
     for value in progress(values, desc=label):
-        record = run_one(value)
-        record.extra.setdefault("value", value)
-        records.append(record)
-    return records
+        result = run_one(value)
+        result.extra.setdefault("value", value)
+        done.append(result)
+    return done
 
 
 def save_records(records: Iterable[RunRecord], path: str | Path) -> None:
