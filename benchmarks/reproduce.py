@@ -186,22 +186,23 @@ def write_report() -> None:
     print(f"wrote {DOC}")
 
 
-def _best_epoch(runs: list[training.RunRecord]) -> str:
-    """Highest validation accuracy over the epochs (mean over seeds) and, for one run, its epoch."""
-    peaks = [max(r.history["val_accuracy"]) for r in runs]
-    text = f"{100 * sum(peaks) / len(peaks):.2f}%"
+def _extreme_epoch(runs: list[training.RunRecord], metric: str, pick, show) -> str:
+    """``pick`` (max or min) of ``metric`` over the epochs, mean over seeds, shown with ``show``; for one run, its epoch."""
+    found = [pick(r.history[metric]) for r in runs]
+    text = show(sum(found) / len(found))
     if len(runs) == 1:
-        text += f" (epoch {runs[0].history['val_accuracy'].index(peaks[0]) + 1})"
+        text += f" (epoch {runs[0].history[metric].index(found[0]) + 1})"
     return text
+
+
+def _best_epoch(runs: list[training.RunRecord]) -> str:
+    """Highest validation accuracy over the epochs and, for one run, its epoch."""
+    return _extreme_epoch(runs, "val_accuracy", max, lambda value: f"{100 * value:.2f}%")
 
 
 def _lowest_loss(runs: list[training.RunRecord]) -> str:
-    """Lowest validation loss over the epochs (mean over seeds) and, for one run, its epoch."""
-    lows = [min(r.history["val_loss"]) for r in runs]
-    text = f"{sum(lows) / len(lows):.3f}"
-    if len(runs) == 1:
-        text += f" (epoch {runs[0].history['val_loss'].index(lows[0]) + 1})"
-    return text
+    """Lowest validation loss over the epochs and, for one run, its epoch."""
+    return _extreme_epoch(runs, "val_loss", min, lambda value: f"{value:.3f}")
 
 
 def _pct(value: float | None) -> str:
