@@ -172,23 +172,28 @@ def check_table(table, *, rows: int, columns: Sequence[str]) -> None:
 
 
 def check_weight_spread(weight_spread: Callable) -> None:
-    """``weight_spread(model)`` must list the standard deviation of every Dense kernel, in order."""
+    """``weight_spread(model)`` must list the standard deviation of every Dense kernel, in order.
+
+    The model's kernels alternate between -s and +s, so their standard deviations are exactly the ``s``
+    chosen here; biases and BatchNorm weights get other values.
+    """
     import keras
 
     model = keras.Sequential([keras.Input(shape=(12,)), keras.layers.Dense(8), keras.layers.BatchNormalization(),
                               keras.layers.Activation("relu"), keras.layers.Dropout(0.5),
                               keras.layers.Dense(5, activation="softmax")])
-    rng = np.random.default_rng(5)
-    model.set_weights([rng.normal(0.0, scale, w.shape).astype("float32")
-                       for scale, w in zip((0.3, 0.1, 1.0, 0.0, 1.0, 1.0, 2.0, 0.5), model.get_weights())])
-    expected = [float(np.std(layer.get_weights()[0])) for layer in model.layers if type(layer).__name__ == "Dense"]
+    expected = [0.3, 2.0]
+    values = iter(expected)
+    model.set_weights([np.resize(np.array([-1.0, 1.0], "float32") * next(values), w.shape) if w.ndim == 2
+                       else np.linspace(-4.0, 7.0, w.size, dtype="float32").reshape(w.shape)
+                       for w in model.get_weights()])
     found = np.asarray(weight_spread(model), dtype="float64").reshape(-1)
     if len(found) != len(expected):
         _fail(f"weight_spread returned {len(found)} values for a model with {len(expected)} Dense layers: "
               "one standard deviation per Dense layer's kernel (not per weight array, not for other layers).")
     if not np.allclose(found, expected, rtol=1e-4):
-        _fail(f"weight_spread returned {np.round(found, 4).tolist()}, expected {np.round(expected, 4).tolist()}: "
-              "the standard deviation of each Dense layer's kernel (its first weight array, not the biases).")
+        _fail(f"weight_spread returned {np.round(found, 4).tolist()} for a model whose Dense kernels have standard "
+              f"deviations {expected}: use each Dense layer's kernel (its first weight array, not the biases).")
 
 
 def passed(step: str) -> None:

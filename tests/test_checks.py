@@ -132,6 +132,6 @@ def test_check_weight_spread_wants_one_kernel_spread_per_dense_layer():
     checks.check_weight_spread(correct)
     with pytest.raises(AssertionError, match="returned 8 values for a model with 2 Dense layers"):
         checks.check_weight_spread(lambda model: [np.std(w) for w in model.get_weights()])
-    with pytest.raises(AssertionError, match="not the biases"):
+    with pytest.raises(AssertionError, match=r"standard deviations \[0.3, 2.0\]"):
         checks.check_weight_spread(lambda model: [float(np.std(layer.get_weights()[-1])) for layer in model.layers
                                                   if isinstance(layer, keras.layers.Dense)])

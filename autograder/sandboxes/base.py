@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from autograder.settings import GradingSettings, Limits
+from helpers.budget import BUDGET_ENV, GRADER_BUDGET_ENV
 
 KERNEL_NAME = "nnlab-sandbox"
 FIRST_SANDBOX_UID = 200_000  # kernels run as unprivileged uids from here (root is exempt from process limits)
@@ -49,9 +50,10 @@ def prlimit_argv(limits: Limits) -> list[str]:
 
 def kernel_env(scratch: Path, settings: GradingSettings) -> dict[str, str]:
     """The kernel's whole environment: built from the settings, nothing inherited from the grader's shell."""
-    # TensorFlow's C++ log lines go to stderr, and nbgrader fails a test cell that writes to stderr
-    return {"NNLAB_BUDGET": settings.budget, "NNLAB_GRADER_BUDGET": settings.budget, "NNLAB_DATA_DIR": settings.data_dir, "LANG": "C.UTF-8",
-            "TF_CPP_MIN_LOG_LEVEL": "3", "HOME": str(scratch),
+    return {BUDGET_ENV: settings.budget, GRADER_BUDGET_ENV: settings.budget, "NNLAB_DATA_DIR": settings.data_dir,
+            "LANG": "C.UTF-8", "HOME": str(scratch),
+            # TensorFlow's C++ log lines go to stderr, and nbgrader fails a test cell that writes to stderr
+            "TF_CPP_MIN_LOG_LEVEL": "3",
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
             "MPLCONFIGDIR": str(scratch / ".config" / "matplotlib"), "KERAS_HOME": str(scratch / ".keras"),
             "TMPDIR": str(scratch / "tmp"), "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",

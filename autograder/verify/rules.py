@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, Sequence
 
@@ -112,15 +113,27 @@ def number(text: str) -> float:
         raise Failed(f"the table value {str(text)[:20]!r} is not a number") from None
 
 
+@dataclass(frozen=True)
+class Column:
+    """A table column holding a record's ``attribute`` times ``scale``, within ``tolerance``."""
+
+    attribute: str
+    scale: float = 100.0
+    tolerance: float = 0.011  # percentages are printed with two decimals
+
+
+VAL_ACCURACY = MappingProxyType({"val acc (%)": Column("val_accuracy")})
+
+
 def table_matches_records(table, key_column: str, found: Mapping[Any, Any], *, key: Callable[[str], Any] = str,
-                          percent_columns: Mapping[str, str] = MappingProxyType({"val acc (%)": "val_accuracy"})) -> None:
-    """One row per record (rows found by ``key_column``); each percentage column equals the record's value."""
+                          columns: Mapping[str, Column] = VAL_ACCURACY) -> None:
+    """One row per record (rows found by ``key_column``); each of ``columns`` equals the record's value."""
     keys = [key(cell.strip()) for cell in table.column(key_column)]
     require(sorted(map(str, keys)) == sorted(map(str, found)),
             f"the table's {key_column!r} column lists {', '.join(map(str, keys))[:200]}; expected one row for each "
             f"of {', '.join(map(str, found))[:200]}")
-    for column, attribute in percent_columns.items():
-        for row_key, cell in zip(keys, table.column(column)):
-            expected = 100 * getattr(found[row_key], attribute)
-            require(abs(number(cell) - expected) < 0.011,
-                    f"the table's {column!r} for {row_key} is {cell}, but its record says {expected:.2f}")
+    for header, column in columns.items():
+        for row_key, cell in zip(keys, table.column(header)):
+            expected = column.scale * getattr(found[row_key], column.attribute)
+            require(abs(number(cell) - expected) < column.tolerance,
+                    f"the table's {header!r} for {row_key} is {cell}, but its record says {expected:.4g}")
