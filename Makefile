@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export NNLAB_DATA_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared/datasets))
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: setup test demo lab formgrader release bundle bench reproduce walkthrough clean
+.PHONY: setup test demo lab formgrader release bundle bench reproduce walkthrough walkthrough-record clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,11 @@ lab: $(STAMP)  ## JupyterLab on the student notebooks, nbgrader extensions on (p
 	@echo "JupyterLab: open the URL printed below; the assignments are in notebooks/ (formgrader: Nbgrader menu)"
 	$(BIN)/jupyter lab --no-browser --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
 
-walkthrough: $(STAMP)  ## execute the masters and build the self-study site in site/ (BUDGET=smoke|grade|full)
-	$(BIN)/python -m autograder walkthrough --out site --budget $${BUDGET:-grade}
+walkthrough: $(STAMP)  ## the self-study site in site/ from the recorded full-budget run (BUDGET=smoke|grade|full executes afresh)
+	$(BIN)/python -m autograder walkthrough --out site $(if $(BUDGET),--budget $(BUDGET))
+
+walkthrough-record: $(STAMP)  ## execute the masters at the full budget into walkthrough/full/ (~75 min on 2 cores)
+	$(BIN)/python -m autograder walkthrough --record $(ASSIGNMENTS)
 
 bench: $(STAMP)  ## training and grading benchmarks -> benchmarks/results/bench.{json,md}
 	$(BIN)/python -m benchmarks.bench

@@ -197,9 +197,21 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _walkthrough(args: argparse.Namespace) -> int:
-    from autograder.walkthrough import build
+    from autograder import course
+    from autograder.walkthrough import RECORDED_RUN, StaleRun, build, record
 
-    print(f"site: {build(Path(args.out), budget=args.budget)}")
+    unknown = sorted(set(args.record or []) - set(course.assignments()))
+    if unknown:
+        print(f"unknown assignment(s) {unknown}; the course has {course.assignments()}", file=sys.stderr)
+        return 2
+    if args.record is not None:
+        record(RECORDED_RUN, budget=args.budget or "full", only=args.record)
+        return 0
+    try:
+        print(f"site: {build(Path(args.out), budget=args.budget)}")
+    except StaleRun as stale:
+        print(f"walkthrough: {stale}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -284,9 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--token", help="access token (default: a random one, printed with the URL)")
     p.set_defaults(run=_formgrader)
 
-    p = sub.add_parser("walkthrough", help="execute the masters and render the self-study site")
+    p = sub.add_parser("walkthrough", help="render the self-study site (from the recorded full-budget run)")
     p.add_argument("--out", default="site", help="site folder (default: site)")
-    p.add_argument("--budget", default="smoke", choices=budget_names, help="training budget")
+    p.add_argument("--budget", choices=budget_names,
+                   help="execute the masters now at this budget (default: show the recorded full-budget run)")
+    p.add_argument("--record", nargs="*", metavar="ASSIGNMENT",
+                   help="execute the masters (all, or these) at --budget (default full) and keep them as the "
+                        "recorded run in walkthrough/full/")
     p.set_defaults(run=_walkthrough)
 
     p = sub.add_parser("demo", help="release, make an example class, grade it in the sandbox, report")

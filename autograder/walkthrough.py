@@ -21,6 +21,8 @@ from autograder import ascii_tables, course
 RUBRIC = re.compile(r"\*\*Grader's rubric\.\*\*.*?(?=\*\*Model answer\.\*\*)", re.S)
 MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 KEY_CELLS = ("train_clean_noisy", "sweep_table", "table", "results_table")
+RECORDED_RUN = course.REPO / "walkthrough" / "full"
+RECORD_COMMAND = "make walkthrough-record"
 TITLES = {"a1_noise_mlp": "Noise and a multilayer perceptron (MNIST)",
           "a2_depth_bn_dropout": "Depth, BatchNorm and Dropout (MNIST)",
           "a3_cifar_cnn": "A CNN on CIFAR-10"}
@@ -76,8 +78,11 @@ def for_reading(nb: nbformat.NotebookNode, budget: str) -> nbformat.NotebookNode
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = _readable_outputs(cell.get("outputs", []))
-    note = (f"**Contents**\n\n{contents(nb)}\n\n*This page was executed at the `{budget}` budget. The text's "
-            "\"Expected output\" paragraphs quote the full-budget numbers (`docs/reproduction.md`).*")
+    ran = (f"*The outputs below come from a run at the full budget (`{RECORD_COMMAND}`), the budget the text's "
+           "\"Expected output\" paragraphs quote.*" if budget == "full" else
+           f"*This page was executed at the `{budget}` budget; the text's \"Expected output\" paragraphs quote the "
+           "full-budget numbers (`docs/reproduction.md`), so numbers here differ.*")
+    note = f"**Contents**\n\n{contents(nb)}\n\n{ran}"
     nb.cells.insert(1, nbformat.v4.new_markdown_cell(note))
     return nb
 
@@ -91,31 +96,94 @@ def key_results(nb: nbformat.NotebookNode) -> str:
     return "".join(found)
 
 
-def build(out: Path, *, budget: str) -> Path:
-    """Execute every master at ``budget`` and write ``out/index.html`` plus one page per assignment."""
+def _masters() -> list[tuple[str, Path]]:
+    return [(assignment, path) for assignment in course.assignments()
+            for path in sorted((course.SOLUTIONS / assignment).glob("*.ipynb"))]
+
+
+def _code_sources(nb: nbformat.NotebookNode) -> list[str]:
+    return [cell.source for cell in nb.cells if cell.cell_type == "code"]
+
+
+class StaleRun(Exception):
+    """The recorded run's code cells differ from today's masters."""
+
+
+def execute(path: Path, budget: str) -> tuple[nbformat.NotebookNode, float]:
+    """The self-study version of the master at ``path``, executed at ``budget``, and the seconds it took."""
     from nbclient import NotebookClient
-    from nbconvert import HTMLExporter
 
     os.environ["NNLAB_BUDGET"] = budget
+    nb = for_self_study(nbformat.read(path, as_version=4))
+    start = time.monotonic()
+    NotebookClient(nb, timeout=None, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+                   ).execute()
+    return nb, time.monotonic() - start
+
+
+def record(run_dir: Path, *, budget: str = "full", only: list[str] | None = None) -> None:
+    """Execute the masters at ``budget`` and keep the executed notebooks (stderr dropped) in ``run_dir``."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for assignment, path in _masters():
+        if only and assignment not in only:
+            continue
+        nb, seconds = execute(path, budget)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
+        nb.metadata["nnlab_run"] = {"budget": budget, "seconds": round(seconds), "command": RECORD_COMMAND,
+                                    "date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count()}
+        nbformat.write(nb, run_dir / f"{assignment}.ipynb")
+        print(f"{assignment}: executed at {budget} in {seconds:.0f} s -> {run_dir / f'{assignment}.ipynb'}")
+
+
+def recorded(run_dir: Path, assignment: str, path: Path) -> tuple[nbformat.NotebookNode, str, float]:
+    """Today's self-study notebook with the outputs of the recorded run; its budget and seconds.
+
+    The text comes from today's master; the code cells must be the ones that ran, or ``StaleRun``.
+    """
+    nb = for_self_study(nbformat.read(path, as_version=4))
+    run_path = run_dir / f"{assignment}.ipynb"
+    if not run_path.exists():
+        raise StaleRun(f"no recorded run of {assignment} in {run_dir}: run `{RECORD_COMMAND}`")
+    ran = nbformat.read(run_path, as_version=4)
+    changed = [i for i, (now, then) in enumerate(zip(_code_sources(nb), _code_sources(ran))) if now != then]
+    if changed or len(_code_sources(nb)) != len(_code_sources(ran)):
+        raise StaleRun(f"the recorded run of {assignment} is stale: code cells {changed or 'added or removed'} "
+                       f"changed since it ran; run `{RECORD_COMMAND}` (or build with --budget to execute afresh)")
+    for cell, ran_cell in zip([c for c in nb.cells if c.cell_type == "code"],
+                              [c for c in ran.cells if c.cell_type == "code"]):
+        cell.outputs, cell.execution_count = ran_cell.outputs, ran_cell.execution_count
+    info = ran.metadata["nnlab_run"]
+    return nb, info["budget"], info["seconds"]
+
+
+def build(out: Path, *, budget: str | None = None, run_dir: Path = RECORDED_RUN) -> Path:
+    """Write ``out/index.html`` plus one page per assignment.
+
+    With ``budget`` the masters are executed now; without, the pages show the recorded full-budget run
+    in ``run_dir`` (seconds to build).
+    """
+    from nbconvert import HTMLExporter
+
     out.mkdir(parents=True, exist_ok=True)
     exporter = HTMLExporter()
     entries = []
-    for assignment in course.assignments():
-        for path in sorted((course.SOLUTIONS / assignment).glob("*.ipynb")):
-            nb = for_self_study(nbformat.read(path, as_version=4))
-            start = time.monotonic()
-            NotebookClient(nb, timeout=None, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-                           ).execute()
-            seconds = time.monotonic() - start
-            body, _ = exporter.from_notebook_node(for_reading(nb, budget))
-            page = f"{assignment}.html"
-            (out / page).write_text(body)
-            entries.append((assignment, page, seconds, key_results(nb)))
-            print(f"{assignment}: executed in {seconds:.0f} s -> {out / page}")
+    for assignment, path in _masters():
+        if budget:
+            nb, seconds = execute(path, budget)
+            ran_at = budget
+        else:
+            nb, ran_at, seconds = recorded(run_dir, assignment, path)
+        body, _ = exporter.from_notebook_node(for_reading(nb, ran_at))
+        page = f"{assignment}.html"
+        (out / page).write_text(body)
+        entries.append((assignment, page, ran_at, seconds, key_results(nb)))
+        print(f"{assignment}: {'executed' if budget else 'recorded run'} at {ran_at} ({seconds:.0f} s) -> {out / page}")
     items = "".join(
         f"<section><h2><a href='{page}'>{html.escape(TITLES.get(a, a))}</a></h2>"
-        f"<p>Executed at the <code>{budget}</code> budget in {s:.0f} s.</p>{results}</section>"
-        for a, page, s, results in entries)
+        f"<p>Executed at the <code>{b}</code> budget in {s:.0f} s.</p>{results}</section>"
+        for a, page, b, s, results in entries)
     index = out / "index.html"
     index.write_text(f"""<!doctype html><html><head><meta charset="utf-8"><title>nnlab walkthrough</title>
 <style>body{{font-family:sans-serif;max-width:960px;margin:2em auto}}table.results{{border-collapse:collapse;margin:1em 0}}
