@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,3 +30,43 @@ def mirror() -> Path:
     if not (path / "mnist.npz").is_file():
         pytest.fail(f"the dataset mirror is missing: set NNLAB_DATA_DIR to a folder with mnist.npz ({path})")
     return path
+
+
+@dataclass(frozen=True)
+class SharedClass:
+    """The class graded once per test session: every module's ``class_submissions`` in one `grade` run."""
+
+    out: Path
+    mirror_before: str  # sha256 of the mirror's mnist.npz before and after grading
+    mirror_after: str
+
+
+def mirror_digest() -> str:
+    mirror = Path(os.environ.get("NNLAB_DATA_DIR", DEFAULT_MIRROR))
+    return hashlib.sha256((mirror / "mnist.npz").read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def shared_class(request, tmp_path_factory) -> SharedClass:
+    """Grade, in one run with two workers, the submissions of every selected module that uses this fixture.
+
+    Each such module defines ``class_submissions(folder)``; student ids must not repeat across modules.
+    Selecting one module (``pytest tests/test_red_team.py``) grades only its submissions.
+    """
+    from tests.grading import run_cli
+
+    modules = sorted({item.module for item in request.session.items if "shared_class" in item.fixturenames},
+                     key=lambda m: m.__name__)
+    root = tmp_path_factory.mktemp("shared-class")
+    subs = root / "submissions"
+    subs.mkdir()
+    for module in modules:
+        part = root / module.__name__
+        module.class_submissions(part)
+        for student in part.iterdir():
+            assert not (subs / student.name).exists(), f"student id {student.name} used twice ({module.__name__})"
+            student.rename(subs / student.name)
+    before = mirror_digest()
+    completed = run_cli("grade", str(subs), "--out", str(root / "out"), "--workers", "2", timeout=5400)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return SharedClass(root / "out", before, mirror_digest())

@@ -10,15 +10,13 @@ from __future__ import annotations
 import pytest
 
 from autograder import course, examples
-from tests.grading import cell_outputs, grades, passed_tests, run_cli
+from tests.grading import cell_outputs, grades, passed_tests
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("class")
-    submissions, out = root / "submissions", root / "out"
+def class_submissions(submissions):
+    """Masters, releases, every mutation and every variant (graded in the session's shared class)."""
     for assignment in course.assignments():
         examples.write_submission(submissions, "master", assignment, examples.solved(assignment))
         examples.write_submission(submissions, "blank", assignment,
@@ -28,9 +26,11 @@ def graded(tmp_path_factory):
         examples.write_submission(submissions, mutation.name.replace("_", "-"), mutation.assignment, nb)
     for variant in examples.VARIANTS:
         examples.write_submission(submissions, variant.name.replace("_", "-"), variant.assignment, variant.notebook())
-    completed = run_cli("grade", str(submissions), "--out", str(out), "--workers", "2", timeout=3000)
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return out
+
+
+@pytest.fixture(scope="module")
+def graded(shared_class):
+    return shared_class.out
 
 
 @pytest.mark.parametrize("assignment", course.assignments())
