@@ -4,10 +4,11 @@
     python -m benchmarks.bench --skip-grading  # training only
 
 Training: for each model, (a) plain Keras code written as the reference notebooks write it
-(compile + fit with a per-step progress bar) and (b) the kit's ``helpers.training.fit``, side
-by side in one process, on fixed subsets; median per-epoch time over repeats, samples/s,
-the ratio a/b (speed-up of the kit), and the fraction of this machine's measured float32
-matmul peak that the training reaches. Grading: wall and CPU seconds per notebook and per
+(compile + fit with a per-step progress bar), (b) the kit's ``helpers.training.fit``, and
+Keras' own ``fit`` made fast (in-memory tensors, ``steps_per_execution``, with and without XLA;
+``--paths`` picks), side by side in one process, on fixed subsets; median per-epoch time over
+repeats, samples/s, the ratio a/b (speed-up of the kit), each other path against the kit, and
+the fraction of this machine's measured float32 matmul peak that the kit reaches. Grading: wall and CPU seconds per notebook and per
 submission at the ``grade`` budget, and throughput with 1 and 2 workers.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import json
 import os
@@ -111,7 +113,34 @@ def kit_fit(build, x, y, xv, yv, batch_size: int, epochs: int, seed: int | None 
     return record.history, times
 
 
-def bench_training(repeats: int, epochs: int, mnist_size: int, cifar_size: int) -> dict:
+def keras_fit(build, x, y, xv, yv, batch_size: int, epochs: int, *, jit_compile: bool = False
+              ) -> tuple[dict, list[float]]:
+    """(history, per-epoch seconds) of Keras' own ``fit`` made fast: in-memory tensors, one compiled call per
+    epoch (``steps_per_execution`` = steps per epoch), the kit's fused Adam, optionally XLA."""
+    import tensorflow as tf
+    from helpers.optimizers import FusedAdam
+
+    times: list[float] = []
+    model = build()
+    model.compile(optimizer=FusedAdam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=-(-len(x) // batch_size), jit_compile=jit_compile)
+    history = model.fit(tf.constant(x), tf.constant(y), batch_size=batch_size, epochs=epochs, verbose=0,
+                        validation_data=(tf.constant(xv), tf.constant(yv)), validation_batch_size=1024,
+                        callbacks=[_epoch_timer(times)]).history
+    return history, times
+
+
+# name -> (runner, what it is); "reference" and "kit" are the two the speed-up compares
+TRAINING_PATHS = {
+    "reference": (reference_style_fit, "plain Keras as the reference notebooks write it"),
+    "kit": (kit_fit, "helpers.training.fit: compiled epoch loop + fused Adam"),
+    "keras_fit": (keras_fit, "Keras fit, in-memory tensors, steps_per_execution = one epoch, fused Adam"),
+    "keras_fit_xla": (functools.partial(keras_fit, jit_compile=True), "the same with jit_compile=True"),
+}
+
+
+def bench_training(repeats: int, epochs: int, mnist_size: int, cifar_size: int,
+                   paths: tuple[str, ...] = tuple(TRAINING_PATHS)) -> dict:
     from helpers import data
 
     peak = matmul_peak_gflops()
@@ -122,20 +151,19 @@ def bench_training(repeats: int, epochs: int, mnist_size: int, cifar_size: int) 
         ds = sets[dataset]
         batch = 128 if dataset == "mnist" else 64
         flops = training_flops_per_sample(build()) * len(ds.train.x)
-        per_epoch: dict[str, list[float]] = {"reference": [], "kit": []}
-        for _ in range(repeats):  # alternate the two paths; the first epoch of each run (tracing) is dropped
-            for path, runner in (("reference", reference_style_fit), ("kit", kit_fit)):
+        per_epoch: dict[str, list[float]] = {path: [] for path in paths}
+        for _ in range(repeats):  # alternate the paths; the first epoch of each run (tracing) is dropped
+            for path in paths:
+                runner = TRAINING_PATHS[path][0]
                 per_epoch[path] += runner(build, ds.train.x, ds.train.y, ds.test.x, ds.test.y, batch, epochs + 1)[1][1:]
         measured = {path: statistics.median(times) for path, times in per_epoch.items()}
-        rows.append({"model": name, "samples": len(ds.train.x), "batch_size": batch,
-                     "reference_s_per_epoch": measured["reference"], "kit_s_per_epoch": measured["kit"],
-                     "reference_samples_per_s": len(ds.train.x) / measured["reference"],
+        rows.append({"model": name, "samples": len(ds.train.x), "batch_size": batch, "s_per_epoch": measured,
                      "kit_samples_per_s": len(ds.train.x) / measured["kit"],
                      "speedup": measured["reference"] / measured["kit"],
                      "kit_fraction_of_peak": flops / measured["kit"] / 1e9 / peak})
-        print(f"{name}: reference {measured['reference']:.2f} s/epoch, kit {measured['kit']:.2f} s/epoch "
-              f"({rows[-1]['speedup']:.2f}x, {100 * rows[-1]['kit_fraction_of_peak']:.0f}% of peak)", flush=True)
-    return {"matmul_peak_gflops": peak, "epochs_per_repeat": epochs, "repeats": repeats, "models": rows}
+        print(f"{name}: " + ", ".join(f"{path} {value:.2f}" for path, value in measured.items()) + " s/epoch", flush=True)
+    return {"matmul_peak_gflops": peak, "epochs_per_repeat": epochs, "repeats": repeats, "paths": list(paths),
+            "models": rows}
 
 
 def bench_grading(class_size: int) -> dict:
@@ -175,14 +203,18 @@ def markdown(report: dict) -> str:
     lines = ["# Benchmarks", "", f"Generated by `make bench` (`python -m benchmarks.bench`).", ""]
     if "training" in report:
         t = report["training"]
+        others = [p for p in t["paths"] if p not in ("reference", "kit")]
         lines += [f"Measured float32 matmul peak: {t['matmul_peak_gflops']:.0f} GFLOP/s. Medians of {t['repeats']} "
-                  f"runs x {t['epochs_per_repeat']} epochs (first epoch of each run dropped).", "",
-                  "| model | samples | reference s/epoch | kit s/epoch | kit samples/s | speed-up (a/b) | kit % of peak |",
-                  "|---|---|---|---|---|---|---|"]
+                  f"runs x {t['epochs_per_repeat']} epochs (first epoch of each run dropped). Seconds per epoch:", ""]
+        lines += [f"- **{path}**: {TRAINING_PATHS[path][1]}" for path in t["paths"]] + [""]
+        lines += ["| model | samples | " + " | ".join(t["paths"]) + " | kit samples/s | speed-up (reference/kit) | "
+                  "kit % of peak | " + " | ".join(f"{p}/kit" for p in others) + " |",
+                  "|---" * (len(t["paths"]) + len(others) + 5) + "|"]
         for r in t["models"]:
-            lines.append(f"| {r['model']} | {r['samples']:,} | {r['reference_s_per_epoch']:.2f} | "
-                         f"{r['kit_s_per_epoch']:.2f} | {r['kit_samples_per_s']:,.0f} | {r['speedup']:.2f}x | "
-                         f"{100 * r['kit_fraction_of_peak']:.0f}% |")
+            times = r["s_per_epoch"]
+            lines.append(f"| {r['model']} | {r['samples']:,} | " + " | ".join(f"{times[p]:.2f}" for p in t["paths"])
+                         + f" | {r['kit_samples_per_s']:,.0f} | {r['speedup']:.2f}x | {100 * r['kit_fraction_of_peak']:.0f}% | "
+                         + " | ".join(f"{times[p] / times['kit']:.2f}" for p in others) + " |")
     if "grading" in report:
         g = report["grading"]
         one = g["one_submission"]
@@ -220,12 +252,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mnist-size", type=int, default=60000)
     parser.add_argument("--cifar-size", type=int, default=5000)
     parser.add_argument("--class-size", type=int, default=2, help="complete submissions in the throughput runs")
+    parser.add_argument("--paths", nargs="+", default=list(TRAINING_PATHS), choices=list(TRAINING_PATHS),
+                        help="training paths to compare (reference and kit are always included)")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-grading", action="store_true")
     args = parser.parse_args(argv)
     report = {}
     if not args.skip_training:
-        report["training"] = bench_training(args.repeats, args.epochs, args.mnist_size, args.cifar_size)
+        paths = tuple(dict.fromkeys(["reference", "kit", *args.paths]))
+        report["training"] = bench_training(args.repeats, args.epochs, args.mnist_size, args.cifar_size, paths)
     if not args.skip_grading:
         report["grading"] = bench_grading(args.class_size)
     write_results("bench", report, markdown(report))

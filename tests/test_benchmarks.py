@@ -25,3 +25,26 @@ def test_make_bench_reports_the_phases_of_the_one_submission_run():
                           "phases": {"a1": _result("a1", {"kernel start": 0.5, "training cells": 10.0}).to_dict()}}}
     text = markdown(report)
     assert "| training cells | 10.0 | 10.0 |" in text and "seconds per phase" in text
+
+
+def test_keras_own_fast_fit_trains_and_times_each_epoch():
+    import numpy as np
+
+    from benchmarks.bench import keras_fit
+    from reference.models import mlp
+
+    rng = np.random.default_rng(0)
+    x = rng.random((512, 784), dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[(x[:, :10].argmax(axis=1))]  # a learnable rule
+    history, times = keras_fit(lambda: mlp((32,)), x, y, x[:128], y[:128], batch_size=64, epochs=3)
+    assert len(times) == 3 and all(t > 0 for t in times)
+    assert history["accuracy"][-1] > history["accuracy"][0]
+
+
+def test_make_bench_compares_every_training_path_with_the_kit():
+    row = {"model": "mlp", "samples": 100, "batch_size": 128, "kit_samples_per_s": 50.0, "speedup": 2.0,
+           "kit_fraction_of_peak": 0.5, "s_per_epoch": {"reference": 4.0, "kit": 2.0, "keras_fit": 2.2}}
+    text = markdown({"training": {"matmul_peak_gflops": 200, "repeats": 3, "epochs_per_repeat": 2,
+                                  "paths": ["reference", "kit", "keras_fit"], "models": [row]}})
+    assert "| model | samples | reference | kit | keras_fit |" in text
+    assert text.rstrip().endswith("| mlp | 100 | 4.00 | 2.00 | 2.20 | 50 | 2.00x | 50% | 1.10 |")
