@@ -62,9 +62,15 @@ def test_a_stale_recorded_run_is_refused_with_the_command_to_rerun(tmp_path):
         recorded(tmp_path, course.assignments()[1], _master(course.assignments()[1]))
 
 
-def test_pages_of_the_recorded_run_show_full_budget_numbers(tmp_path):
-    build(tmp_path / "site")
-    page = re.sub(r"<[^>]+>", "", (tmp_path / "site" / "a2_depth_bn_dropout.html").read_text())
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The site as `make walkthrough` builds it: from the recorded full-budget run."""
+    index = build(tmp_path_factory.mktemp("walkthrough") / "site")
+    return index.parent
+
+
+def test_pages_of_the_recorded_run_show_full_budget_numbers(site):
+    page = re.sub(r"<[^>]+>", "", (site / "a2_depth_bn_dropout.html").read_text())
     assert "a run at the full budget" in page
     # the full-budget accuracy of the 5-hidden-layer BatchNorm + Dropout model (docs/reproduction.md: 98.2%)
     row = re.search(r"5\s+(?:\S+\s+)*?BN \+ Dropout\s+(\d+\.\d+)", page)
@@ -80,12 +86,11 @@ def test_executing_afresh_at_a_budget(tmp_path):
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
 
 
-@pytest.mark.slow
-def test_walkthrough_site(tmp_path):
-    index = build(tmp_path / "site")
-    text = index.read_text()
+@pytest.mark.slow  # needs Chromium
+def test_walkthrough_site(site):
+    text = (site / "index.html").read_text()
     for assignment in course.assignments():
-        page = (tmp_path / "site" / f"{assignment}.html").read_text()
+        page = (site / f"{assignment}.html").read_text()
         assert f"href='{assignment}.html'" in text
         assert "<img" in page and "BEGIN HIDDEN" not in page and "_recomputed" not in page
         assert "Grader's rubric" not in page and "BEGIN SOLUTION" not in page
@@ -95,7 +100,7 @@ def test_walkthrough_site(tmp_path):
         assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page  # no log lines or progress bars
         assert "Warning:" not in text_only and "+---" not in page
     assert text.count("<table class='results'>") >= 3  # key result tables on the index page
-    _looks_right_in_a_browser(tmp_path / "site" / "a1_noise_mlp.html")
+    _looks_right_in_a_browser(site / "a1_noise_mlp.html")
 
 
 def _looks_right_in_a_browser(page_path: Path) -> None:
