@@ -1,9 +1,11 @@
-"""`walkthrough`: execute the master notebooks and render a small static self-study site.
+"""`walkthrough`: render the master notebooks as a small static self-study site.
 
-Hidden tests and graders' rubrics are removed, solutions and figures are kept. Pages read like a
-book: no log lines, progress bars or warnings (stderr and warning lines are dropped), printed
-result tables become HTML tables, and each page opens with its contents and the budget it ran
-at. An index page links the three topics and shows their key result tables.
+The pages show a recorded full-budget run (``walkthrough/full/``, made by ``make walkthrough-record``)
+or, with a budget, the masters executed now. Hidden tests and graders' rubrics are removed,
+solutions and figures are kept. Pages read like a book: no log lines, progress bars or warnings
+(stderr and warning lines are dropped), printed result tables become HTML tables, formulas render
+with a MathJax copied beside the pages (no network), and each page opens with its contents and
+the budget it ran at. An index page links the three topics and shows their key result tables.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -158,6 +161,23 @@ def recorded(run_dir: Path, assignment: str, path: Path) -> tuple[nbformat.Noteb
     return nb, info["budget"], info["seconds"]
 
 
+# the package ships the STIX web fonts only (MathJax 2 would otherwise look for its TeX fonts)
+MATHJAX_FONTS = """MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web",
+                                    imageFont: null}});
+MathJax.Ajax.loadComplete("[MathJax]/config/local/nnlab.js");
+"""
+
+
+def _install_mathjax(out: Path) -> str:
+    """Copy MathJax (from jupyter-server-mathjax) beside the pages, so formulas render offline; its URL."""
+    import jupyter_server_mathjax
+
+    shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", out / "mathjax", dirs_exist_ok=True)
+    (out / "mathjax" / "config" / "local").mkdir(parents=True, exist_ok=True)
+    (out / "mathjax" / "config" / "local" / "nnlab.js").write_text(MATHJAX_FONTS)
+    return "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe,local/nnlab"
+
+
 def build(out: Path, *, budget: str | None = None, run_dir: Path = RECORDED_RUN) -> Path:
     """Write ``out/index.html`` plus one page per assignment.
 
@@ -167,7 +187,7 @@ def build(out: Path, *, budget: str | None = None, run_dir: Path = RECORDED_RUN)
     from nbconvert import HTMLExporter
 
     out.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter()
+    exporter = HTMLExporter(mathjax_url=_install_mathjax(out))
     entries = []
     for assignment, path in _masters():
         if budget:
@@ -176,6 +196,7 @@ def build(out: Path, *, budget: str | None = None, run_dir: Path = RECORDED_RUN)
         else:
             nb, ran_at, seconds = recorded(run_dir, assignment, path)
         body, _ = exporter.from_notebook_node(for_reading(nb, ran_at))
+        body = body.replace(f'<script src="{exporter.require_js_url}"></script>', "")  # for widgets: none here
         page = f"{assignment}.html"
         (out / page).write_text(body)
         entries.append((assignment, page, ran_at, seconds, key_results(nb)))

@@ -104,7 +104,8 @@ def test_walkthrough_site(site):
 
 
 def _looks_right_in_a_browser(page_path: Path) -> None:
-    """Open a page in Chromium: contents links lead to headings, tables are tables, figures show; a screenshot."""
+    """Open a page in Chromium with no network: contents links lead to headings, tables are tables, figures show,
+    formulas are typeset; a screenshot."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -114,7 +115,12 @@ def _looks_right_in_a_browser(page_path: Path) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1200, "height": 1400})
+        fetched = []
+        page.route("**/*", lambda route: (fetched.append(route.request.url), route.abort())
+                   if not route.request.url.startswith(("file:", "data:")) else route.continue_())
         page.goto(page_path.as_uri())
+        page.wait_for_selector(".MathJax, .MathJax_Display", state="attached", timeout=30_000)  # typeset offline
+        assert fetched == []
         page.screenshot(path=str(shots / "walkthrough_a1.png"))
         links = page.eval_on_selector_all("a[href^='#Step']", "els => els.map(e => e.getAttribute('href').slice(1))")
         assert len(links) >= 4
