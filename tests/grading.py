@@ -57,15 +57,21 @@ def cell_outputs(out: Path, student: str, assignment: str, cell_id: str) -> list
     raise KeyError(cell_id)
 
 
-def small_class(root: Path, prefix: str, copies_of_complete: int = 1) -> Path:
-    """A few assignment-1 submissions: complete, one typical mistake, blank (+ extra complete copies)."""
+def three_of_a1(root: Path) -> Path:
+    """``master``, ``shared-noise-vector`` (a typical mistake) and ``blank`` of assignment 1, written exactly as
+    the session's shared class writes them, so a test can compare its own run with the shared class's rows."""
     from autograder import examples
 
     a1 = "a1_noise_mlp"
-    examples.write_submission(root, f"{prefix}1", a1, examples.solved(a1))
+    examples.write_submission(root, "master", a1, examples.solved(a1))
     shared = next(m for m in examples.MUTATIONS if m.name == "shared_noise_vector")
-    examples.write_submission(root, f"{prefix}2", a1, examples.mutate(examples.solved(a1), shared.cell, shared.source))
-    examples.write_submission(root, f"{prefix}3", a1, examples.notebook_path(a1, solution=False).read_text())
-    for n in range(copies_of_complete - 1):
-        examples.write_submission(root, f"{prefix}{4 + n}", a1, examples.solved(a1))
+    examples.write_submission(root, "shared-noise-vector", a1, examples.mutate(examples.solved(a1), shared.cell,
+                                                                                shared.source))
+    examples.write_submission(root, "blank", a1, examples.notebook_path(a1, solution=False).read_text())
     return root
+
+
+def rows_of(graded: Path, class_folder: Path) -> dict[tuple[str, str], dict]:
+    """The grades.csv rows of ``graded`` for the submissions in ``class_folder``, without timings."""
+    wanted = {(s.name, a.name) for s in class_folder.iterdir() if s.is_dir() for a in s.iterdir()}
+    return {k: {c: v for c, v in r.items() if c != "seconds"} for k, r in grades(graded).items() if k in wanted}

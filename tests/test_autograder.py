@@ -10,8 +10,8 @@ import nbformat
 import pytest
 
 from autograder import course, examples
-from tests.grading import autograded_notebook_text, cell_outputs, grades, passed_tests, result, run_cli
-from tests.grading import small_class as make_small_class
+from tests.grading import (autograded_notebook_text, cell_outputs, grades, passed_tests, result, rows_of, run_cli,
+                           three_of_a1)
 
 pytestmark = pytest.mark.slow
 A1 = "a1_noise_mlp"
@@ -184,22 +184,20 @@ def test_gradebook_and_report(robustness):
         assert (out / "report" / figure).stat().st_size > 5000 and figure in report
 
 
-@pytest.fixture(scope="module")
-def small_class(tmp_path_factory):
-    return make_small_class(tmp_path_factory.mktemp("small") / "submissions", "s")
+def class_submissions(folder):
+    """Three of assignment 1, graded in parallel in the session's shared class."""
+    three_of_a1(folder)
 
 
-def test_serial_and_parallel_give_identical_grades_and_resume_works(small_class, tmp_path):
-    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+def test_serial_and_parallel_give_identical_grades_and_resume_works(shared_class, tmp_path):
+    small_class, serial = three_of_a1(tmp_path / "submissions"), tmp_path / "serial"
     assert run_cli("grade", str(small_class), "--out", str(serial), "--workers", "1").returncode == 0
-    assert run_cli("grade", str(small_class), "--out", str(parallel), "--workers", "2").returncode == 0
-    strip = lambda rows: {k: {c: v for c, v in r.items() if c != "seconds"} for k, r in rows.items()}  # noqa: E731
-    assert strip(grades(serial)) == strip(grades(parallel))
+    assert rows_of(serial, small_class) == rows_of(shared_class.out, small_class)  # two workers there
     # an interrupted run: one student's finished result is lost; only that one is graded again
-    (parallel / "work" / "jobs" / f"s2__{A1}" / "result.json").unlink()
-    again = run_cli("grade", str(small_class), "--out", str(parallel), "--workers", "2")
-    assert "resuming: 2 submission(s) already graded" in again.stdout and "[1/1] s2/" in again.stdout
-    assert strip(grades(parallel)) == strip(grades(serial))
+    (serial / "work" / "jobs" / f"shared-noise-vector__{A1}" / "result.json").unlink()
+    again = run_cli("grade", str(small_class), "--out", str(serial), "--workers", "2")
+    assert "resuming: 2 submission(s) already graded" in again.stdout and "[1/1] shared-noise-vector/" in again.stdout
+    assert rows_of(serial, small_class) == rows_of(shared_class.out, small_class)
 
 
 def test_collect_takes_flat_lms_files_and_zips(tmp_path):
