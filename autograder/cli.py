@@ -205,7 +205,11 @@ def _walkthrough(args: argparse.Namespace) -> int:
         print(f"unknown assignment(s) {unknown}; the course has {course.assignments()}", file=sys.stderr)
         return 2
     if args.record is not None:
-        record(RECORDED_RUN, budget=args.budget or "full", only=args.record)
+        if args.budget not in (None, "full"):
+            print("walkthrough: the recorded run is the full-budget run; to see the masters at "
+                  f"{args.budget!r}, leave out --record (the site is then executed afresh)", file=sys.stderr)
+            return 2
+        record(RECORDED_RUN, only=args.record)
         return 0
     try:
         print(f"site: {build(Path(args.out), budget=args.budget)}")
@@ -301,8 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", choices=budget_names,
                    help="execute the masters now at this budget (default: show the recorded full-budget run)")
     p.add_argument("--record", nargs="*", metavar="ASSIGNMENT",
-                   help="execute the masters (all, or these) at --budget (default full) and keep them as the "
-                        "recorded run in walkthrough/full/")
+                   help="execute the masters (all, or these) at the full budget and keep them as the recorded "
+                        "run in walkthrough/full/")
     p.set_defaults(run=_walkthrough)
 
     p = sub.add_parser("demo", help="release, make an example class, grade it in the sandbox, report")

@@ -128,3 +128,12 @@ def _looks_right_in_a_browser(page_path: Path) -> None:
         assert page.locator("table.results").count() >= 2
         assert page.locator("img").first.bounding_box()["width"] > 300
         browser.close()
+
+
+def test_the_command_refuses_what_it_cannot_do_with_a_clear_message(tmp_path, capsys):
+    from autograder.cli import main
+
+    assert main(["walkthrough", "--record", "a9_unknown"]) == 2
+    assert "unknown assignment(s) ['a9_unknown']" in capsys.readouterr().err
+    assert main(["walkthrough", "--record", "--budget", "smoke"]) == 2
+    assert "the recorded run is the full-budget run" in capsys.readouterr().err
