@@ -69,12 +69,19 @@ def site(tmp_path_factory) -> Path:
     return index.parent
 
 
+def _html_rows(page: str) -> list[list[str]]:
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)]
+
+
 def test_pages_of_the_recorded_run_show_full_budget_numbers(site):
-    page = re.sub(r"<[^>]+>", "", (site / "a2_depth_bn_dropout.html").read_text())
-    assert "a run at the full budget" in page
-    # the full-budget accuracy of the 5-hidden-layer BatchNorm + Dropout model (docs/reproduction.md: 98.2%)
-    row = re.search(r"5\s+(?:\S+\s+)*?BN \+ Dropout\s+(\d+\.\d+)", page)
-    assert row and float(row.group(1)) > 97.0, row
+    page = (site / "a2_depth_bn_dropout.html").read_text()
+    assert "a run at the full budget" in re.sub(r"<[^>]+>", "", page)
+    rows = _html_rows(page)
+    header = next(r for r in rows if "val acc (%)" in r)
+    row = next(r for r in rows if "5 hidden, BN + Dropout" in r)
+    # docs/reproduction.md: 98.2% at the full budget (52.8% was the grade-budget number shown before)
+    assert float(row[header.index("val acc (%)")]) > 97.5
 
 
 @pytest.mark.slow
