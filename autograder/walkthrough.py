@@ -104,8 +104,8 @@ def _masters() -> list[tuple[str, Path]]:
             for path in sorted((course.SOLUTIONS / assignment).glob("*.ipynb"))]
 
 
-def _code_sources(nb: nbformat.NotebookNode) -> list[str]:
-    return [cell.source for cell in nb.cells if cell.cell_type == "code"]
+def _code_cells(nb: nbformat.NotebookNode) -> list:
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
 
 
 class StaleRun(Exception):
@@ -131,9 +131,8 @@ def record(run_dir: Path, *, budget: str = "full", only: list[str] | None = None
         if only and assignment not in only:
             continue
         nb, seconds = execute(path, budget)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
+        for cell in _code_cells(nb):
+            cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
         nb.metadata["nnlab_run"] = {"budget": budget, "seconds": round(seconds), "command": RECORD_COMMAND,
                                     "date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count()}
         nbformat.write(nb, run_dir / f"{assignment}.ipynb")
@@ -150,12 +149,12 @@ def recorded(run_dir: Path, assignment: str, path: Path) -> tuple[nbformat.Noteb
     if not run_path.exists():
         raise StaleRun(f"no recorded run of {assignment} in {run_dir}: run `{RECORD_COMMAND}`")
     ran = nbformat.read(run_path, as_version=4)
-    changed = [i for i, (now, then) in enumerate(zip(_code_sources(nb), _code_sources(ran))) if now != then]
-    if changed or len(_code_sources(nb)) != len(_code_sources(ran)):
+    now_cells, ran_cells = _code_cells(nb), _code_cells(ran)
+    changed = [i for i, (now, then) in enumerate(zip(now_cells, ran_cells)) if now.source != then.source]
+    if changed or len(now_cells) != len(ran_cells):
         raise StaleRun(f"the recorded run of {assignment} is stale: code cells {changed or 'added or removed'} "
                        f"changed since it ran; run `{RECORD_COMMAND}` (or build with --budget to execute afresh)")
-    for cell, ran_cell in zip([c for c in nb.cells if c.cell_type == "code"],
-                              [c for c in ran.cells if c.cell_type == "code"]):
+    for cell, ran_cell in zip(now_cells, ran_cells):
         cell.outputs, cell.execution_count = ran_cell.outputs, ran_cell.execution_count
     info = ran.metadata["nnlab_run"]
     return nb, info["budget"], info["seconds"]
