@@ -18,6 +18,7 @@ from pathlib import Path
 from autograder.results import Problem, Result
 from autograder.sandboxes import resources
 from autograder.settings import GradingSettings
+from autograder.verify.service import VerifierService, VerifierUnavailable
 
 ATTEMPTS = 3  # one try and two retries of infrastructure failures
 RETRY_PAUSE_S = 2.0
@@ -65,15 +66,18 @@ class Job:
                       sandbox=self.settings.sandbox, key=self.key)
 
 
-def run_job(job: Job, *, attempts: int = ATTEMPTS) -> Result:
-    """Grade ``job`` in a fresh process; retry while the grader fails, logging each cause to ``attempts.log``."""
+def run_job(job: Job, verifier: VerifierService, *, attempts: int = ATTEMPTS) -> Result:
+    """Grade ``job`` in a fresh process; retry while the grader fails, logging each cause to ``attempts.log``.
+
+    ``verifier`` is the calling slot's warm verifier (one job at a time uses it).
+    """
     work = Path(job.work)
     work.mkdir(parents=True, exist_ok=True)
     (work / "job.json").write_text(job.to_json())
     started = time.monotonic()
     with (work / "attempts.log").open("a") as log:
         for attempt in range(1, attempts + 1):
-            result = _one_attempt(job)
+            result = _one_attempt(job, verifier)
             result.attempts = attempt
             log.write(f"attempt {attempt}: {result.status}\n")
             if result.graded:
@@ -85,17 +89,21 @@ def run_job(job: Job, *, attempts: int = ATTEMPTS) -> Result:
     return result
 
 
-def _one_attempt(job: Job) -> Result:
+def _one_attempt(job: Job, verifier: VerifierService) -> Result:
     work = Path(job.work)
     result_file, progress = work / "attempt.json", job.progress_file
     result_file.unlink(missing_ok=True)
     progress.unlink(missing_ok=True)
+    try:
+        address = verifier.address(job.settings.data_dir, job.settings.limits.memory_bytes)
+    except VerifierUnavailable as error:
+        return job.empty_result(Problem.infrastructure(str(error)))
     group = resources.create(f"{os.getpid()}-{time.monotonic_ns()}", job.settings.limits.memory_bytes)
     with (work / "worker.log").open("w") as log:
         process = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(work / "job.json")], stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True,
                                    env={**os.environ, "PYTHONUNBUFFERED": "1", "NNLAB_GRADER_PID": str(os.getpid()),
-                                        **resources.to_env(group)})
+                                        **resources.to_env(group), **address.to_env()})
         try:
             process.wait(timeout=job.wall_seconds)
         except subprocess.TimeoutExpired:

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import course, gradebook, integrity, sandboxes
+from autograder.lifetime import die_with_grader
 from autograder.sandboxes import resources
 from autograder.jobs import Job
 from autograder.results import GradeRow, Problem, Result, TestOutcome
@@ -328,21 +328,8 @@ def grade(job: Job) -> Result:
     return result
 
 
-def _die_with_grader() -> None:
-    """Get SIGKILL when the grading process that started this one ends (Linux), and never outlive it."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        return
-    parent = os.environ.get("NNLAB_GRADER_PID")
-    if parent and os.getppid() != int(parent):
-        sys.exit("the grading process ended before this worker started")
-
-
 def main(argv: list[str] | None = None) -> int:
-    _die_with_grader()
+    die_with_grader()
     group = resources.join_from_env()
     job_file = Path((argv or sys.argv[1:])[0])
     job = Job.from_json(job_file.read_text())

@@ -1,13 +1,16 @@
-"""Local runner: a pool of threads, each supervising one worker process at a time."""
+"""Local runner: a pool of threads, each supervising one worker process at a time, each with a warm verifier."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Iterable, Iterator
 
 from autograder.jobs import Job, run_job
 from autograder.results import Problem, Result
+from autograder.verify.service import VerifierService
 
 # Peak resident memory of one grading kernel at the `grade` budget is ~1.3 GiB (a3, CIFAR-10);
 # the margin covers nbgrader and the worker process.
@@ -35,8 +38,22 @@ class LocalRunner:
         self.workers = max(1, workers or default_workers())
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Result]]:
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            futures = {pool.submit(run_job, job): job for job in jobs}
+        verifiers: queue.SimpleQueue[VerifierService] = queue.SimpleQueue()
+        slots = [VerifierService() for _ in range(self.workers)]
+        for verifier in slots:
+            verifiers.put(verifier)
+
+        def graded(job: Job) -> Result:  # each slot keeps one warm verifier for all its jobs
+            verifier = verifiers.get()
+            try:
+                return run_job(job, verifier)
+            finally:
+                verifiers.put(verifier)
+
+        with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=self.workers) as pool:
+            for verifier in slots:
+                stack.enter_context(verifier)
+            futures = {pool.submit(graded, job): job for job in jobs}
             for future in as_completed(futures):
                 job = futures[future]
                 try:

@@ -2,6 +2,7 @@
 
 The notebook's test cells save artifacts (models, arrays, records, tables) into the sandbox's scratch
 folder; student functions are called again on fresh inputs in a fresh sandboxed process that runs
-only their definitions (:mod:`autograder.verify.probe`); then :mod:`autograder.verify.verifier`, a
-process that runs no student code, reads both as data and judges every autograded test.
+only their definitions (:mod:`autograder.verify.probe`); then the verifier (:mod:`autograder.verify.verifier`),
+in a process that runs no student code and stays warm between notebooks (:mod:`autograder.verify.service`),
+reads both as data and judges every autograded test.
 """

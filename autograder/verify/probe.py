@@ -8,7 +8,7 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -80,16 +80,24 @@ class ProbeOutputs:
         return cls(folder, calls, skipped)
 
 
-def run(root: Path, submitted, master, calls: list[Call], inputs: dict[str, Any], settings: GradingSettings,
-        hide: tuple[Path, ...] = ()) -> ProbeOutputs:
-    """Run ``calls`` on the student's definitions in a fresh sandbox under ``root``; read what came back."""
-    shutil.rmtree(root, ignore_errors=True)
-    sandboxes.prepare_scratch(root, subfolders=("tmp", ".config/matplotlib", ".keras", "out"))
+def write_inputs(inputs: dict[str, Any], folder: Path) -> None:
+    """Save an assignment's probe inputs (arrays and Keras models) as ``NAME.npy`` / ``NAME.keras`` files."""
     for name, value in inputs.items():
         if isinstance(value, np.ndarray):
-            np.save(root / f"{name}.npy", value, allow_pickle=False)
+            np.save(folder / f"{name}.npy", value, allow_pickle=False)
         else:
-            value.save(root / f"{name}.keras")
+            value.save(folder / f"{name}.keras")
+
+
+def run(root: Path, submitted, master, calls: list[Call], write_inputs: Callable[[Path], None],
+        settings: GradingSettings, hide: tuple[Path, ...] = ()) -> ProbeOutputs:
+    """Run ``calls`` on the student's definitions in a fresh sandbox under ``root``; read what came back.
+
+    ``write_inputs(root)`` puts the calls' input files in place (the verifier service writes them).
+    """
+    shutil.rmtree(root, ignore_errors=True)
+    sandboxes.prepare_scratch(root, subfolders=("tmp", ".config/matplotlib", ".keras", "out"))
+    write_inputs(root)
     shutil.copy(HARNESS, root / "harness.py")
     spec = {"preamble": definitions.preamble(master), "definitions": definitions.student_definitions(submitted, master),
             "calls": [asdict(c) for c in calls]}

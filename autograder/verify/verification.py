@@ -1,49 +1,44 @@
-"""The worker's side of verification: probe, run the verifier process, and make its verdicts the grades."""
+"""The worker's side of verification: probe, ask the verifier service, and make its verdicts the grades."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import functools
 from pathlib import Path
 
 import nbformat
 
 from autograder import course
 from autograder.jobs import Job
-from autograder.verify import probe, rescue
+from autograder.verify import probe, rescue, service
 from autograder.verify.verifier import Verdict, checks_for
-
-VERIFIER_SECONDS = 900
 
 
 class VerificationFailed(RuntimeError):
     """The grader's own checks could not run (never the student's fault)."""
 
 
-def _verifier_env(job: Job) -> dict[str, str]:
-    work = Path(job.work)
-    return {"NNLAB_DATA_DIR": job.settings.data_dir, "TF_CPP_MIN_LOG_LEVEL": "3", "HOME": str(work),
-            "KERAS_HOME": str(work / "verifier-keras"), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin",
-            "LANG": "C.UTF-8", "PYTHONPATH": str(course.REPO)}
+def _verifier() -> service.Address:
+    address = service.Address.from_env()
+    if address is None:
+        raise VerificationFailed(f"no verifier was started for this worker ({service.ADDRESS_VARIABLE} is not set)")
+    return address
 
 
-def judge(job: Job, artifacts: Path, out: Path) -> list[Verdict]:
-    """Run the verifier process (no student code) on ``artifacts`` and the job's probe outputs."""
-    work = Path(job.work)
-    out.unlink(missing_ok=True)
-    log = out.with_suffix(".log")
-    with open(log, "wb") as output:
-        try:
-            completed = subprocess.run([sys.executable, "-m", "autograder.verify.verifier", str(artifacts),
-                                        str(work / "probe"), job.assignment, job.settings.budget, str(out)],
-                                       env=_verifier_env(job), cwd=course.REPO, stdout=output,
-                                       stderr=subprocess.STDOUT, timeout=VERIFIER_SECONDS, check=False)
-        except subprocess.TimeoutExpired:
-            raise VerificationFailed(f"the verifier took longer than {VERIFIER_SECONDS} s") from None
-    if completed.returncode != 0 or not out.is_file():
-        tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise VerificationFailed(f"the verifier stopped (exit {completed.returncode}: {tail[0][:200]})")
-    return Verdict.read_all(out)
+def judge(job: Job, artifacts: Path) -> list[Verdict]:
+    """Ask the verifier (a process that runs no student code) to judge ``artifacts`` and the job's probe outputs."""
+    try:
+        answer = service.request(_verifier(), {"op": "judge", "assignment": job.assignment, "artifacts": str(artifacts),
+                                               "probe": str(Path(job.work) / "probe"), "budget": job.settings.budget})
+        return [Verdict(**v) for v in answer["verdicts"]]
+    except (service.VerifierUnavailable, KeyError, TypeError) as error:
+        raise VerificationFailed(str(error)) from None
+
+
+def _write_inputs(assignment: str, folder: Path) -> None:
+    try:
+        service.request(_verifier(), {"op": "inputs", "assignment": assignment, "folder": str(folder)})
+    except service.VerifierUnavailable as error:
+        raise VerificationFailed(str(error)) from None
 
 
 def verify(job: Job, notebook: str, submitted: nbformat.NotebookNode, release: nbformat.NotebookNode,
@@ -53,10 +48,11 @@ def verify(job: Job, notebook: str, submitted: nbformat.NotebookNode, release: n
     work = Path(job.work)
     checks = checks_for(job.assignment)
     try:
-        probe.run(work / "probe", submitted, release, checks.CALLS, checks.inputs(), job.settings, hide)
+        probe.run(work / "probe", submitted, release, checks.CALLS, functools.partial(_write_inputs, job.assignment),
+                  job.settings, hide)
     except probe.ProbeNotRun as error:
         raise VerificationFailed(str(error)) from None
-    verdicts = judge(job, work / "scratch" / "artifacts", work / "verdicts.json")
+    verdicts = judge(job, work / "scratch" / "artifacts")
     chosen = rescue.plan(checks.RESCUE, verdicts)
     if chosen is None or not rescue.student_wrote_more(submitted, release, chosen):
         return verdicts
@@ -64,7 +60,7 @@ def verify(job: Job, notebook: str, submitted: nbformat.NotebookNode, release: n
         artifacts = rescue.run(job, notebook, submitted, chosen, hide)
     except rescue.RescueNotRun as error:
         raise VerificationFailed(str(error)) from None
-    return rescue.merge(verdicts, judge(job, artifacts, work / "rescue-verdicts.json"), chosen)
+    return rescue.merge(verdicts, judge(job, artifacts), chosen)
 
 
 def apply(verdicts: list[Verdict], db_url: str, job: Job, notebook: str, autograded: Path) -> list[str]:

@@ -1,17 +1,14 @@
 """Judge every autograded test of one submission from its artifacts, in a process that runs no student code.
 
-    python -m autograder.verify.verifier ARTIFACTS PROBE ASSIGNMENT BUDGET VERDICTS_FILE
-
-reads ``ARTIFACTS`` (saved by the notebook's test cells) and ``PROBE/out`` (written by
-:mod:`autograder.verify.probe`) and writes the verdicts as JSON. The data set comes from
-``NNLAB_DATA_DIR``, the read-only mirror, loaded here.
+:func:`judge` reads the artifacts (saved by the notebook's test cells) and ``PROBE/out`` (written by
+:mod:`autograder.verify.probe`). The data set comes from ``NNLAB_DATA_DIR``, the read-only mirror,
+loaded by the verifier's own process (:mod:`autograder.verify.service`).
 """
 
 from __future__ import annotations
 
 import importlib
 import json
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
@@ -54,17 +51,3 @@ def judge(assignment: str, artifacts: Path, probe_root: Path, budget: str) -> li
         except (Failed, Unusable) as reason:
             verdicts.append(Verdict(test, False, str(reason)[:500]))
     return verdicts
-
-
-def main(argv: list[str] | None = None) -> int:
-    artifacts, probe_root, assignment, budget, out = argv or sys.argv[1:]
-    from helpers import session
-
-    session.start()
-    verdicts = judge(assignment, Path(artifacts), Path(probe_root), budget)
-    Path(out).write_text(json.dumps([asdict(v) for v in verdicts], indent=1))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
