@@ -60,6 +60,20 @@ def test_weight_violins_one_per_layer():
     assert ax.get_ylabel() == "weight value"
 
 
+def test_weight_violins_of_a_large_layer_keep_its_spread_and_quartiles():
+    import matplotlib.collections
+    from reference import models
+    model = models.mlp((512,))  # 401,408 weights in the first layer: drawn from a sample
+    weights = model.layers[1].get_weights()[0].ravel()
+    fig = plots.weight_violins(model)
+    body = next(c for c in fig.axes[0].collections if isinstance(c, matplotlib.collections.PolyCollection))
+    low, high = body.get_paths()[0].vertices[:, 1].min(), body.get_paths()[0].vertices[:, 1].max()
+    assert abs(low - weights.min()) < 0.01 * np.ptp(weights) and abs(high - weights.max()) < 0.01 * np.ptp(weights)
+    quartile_lines = sorted(line.get_ydata()[0] for line in fig.axes[0].lines[:3])
+    expected = np.percentile(weights, [25, 50, 75])
+    assert np.allclose(quartile_lines, expected, atol=0.03 * np.ptp(weights)), (quartile_lines, expected)
+
+
 def test_image_grid_rejects_mismatched_titles():
     with pytest.raises(ValueError, match="one title per row"):
         plots.image_grid([np.zeros((8, 784))], ["a", "b"])
