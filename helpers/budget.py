@@ -9,7 +9,7 @@ for the runs that measured them).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
@@ -94,10 +94,14 @@ BUDGETS: Mapping[str, Budget] = MappingProxyType({
 
 
 def get_budget(name: str | None = None) -> Budget:
-    """The grader's budget while grading; otherwise ``name``, or the one ``NNLAB_BUDGET`` selects (default ``full``)."""
+    """The grader's budget while grading; otherwise ``name``, or the one ``NNLAB_BUDGET`` selects (default ``full``).
+
+    Under the grader optional "try it" cells are off at every budget: only graded work is run.
+    """
+    grading = bool(os.environ.get(GRADER_BUDGET_ENV))
     chosen = (os.environ.get(GRADER_BUDGET_ENV) or name or os.environ.get(BUDGET_ENV) or DEFAULT_BUDGET).strip().lower()
     try:
-        return BUDGETS[chosen]
+        return replace(BUDGETS[chosen], run_optional=False) if grading else BUDGETS[chosen]
     except KeyError:
         raise ValueError(
             f"{BUDGET_ENV}={chosen!r} is not a known budget; choose one of "

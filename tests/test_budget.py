@@ -26,6 +26,14 @@ def test_the_graders_budget_wins_over_a_notebooks_own_choice(monkeypatch):
     assert get_budget().name == "smoke"
 
 
+def test_optional_cells_are_off_under_the_grader_at_every_budget(monkeypatch):
+    monkeypatch.setenv("NNLAB_BUDGET", "smoke")
+    assert get_budget().run_optional  # a student or the walkthrough at smoke runs the "try it" cells
+    monkeypatch.setenv("NNLAB_GRADER_BUDGET", "smoke")
+    assert get_budget().name == "smoke" and not get_budget().run_optional
+    assert get_budget().thresholds == BUDGETS["smoke"].thresholds
+
+
 def test_unknown_budget_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("NNLAB_BUDGET", "tiny")
     with pytest.raises(ValueError, match="NNLAB_BUDGET='tiny' is not a known budget"):
