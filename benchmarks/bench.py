@@ -130,12 +130,27 @@ def keras_fit(build, x, y, xv, yv, batch_size: int, epochs: int, *, jit_compile:
     return history, times
 
 
+def kit_fit_bfloat16(build, x, y, xv, yv, batch_size: int, epochs: int, seed: int | None = None
+                     ) -> tuple[dict, list[float]]:
+    """The kit's path with the model built under Keras' ``mixed_bfloat16`` policy (float32 weights)."""
+    import keras
+
+    before = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model = build()
+    finally:
+        keras.mixed_precision.set_global_policy(before)
+    return kit_fit(lambda: model, x, y, xv, yv, batch_size, epochs, seed)
+
+
 # name -> (runner, what it is); "reference" and "kit" are the two the speed-up compares
 TRAINING_PATHS = {
     "reference": (reference_style_fit, "plain Keras as the reference notebooks write it"),
     "kit": (kit_fit, "helpers.training.fit: compiled epoch loop + fused Adam"),
     "keras_fit": (keras_fit, "Keras fit, in-memory tensors, steps_per_execution = one epoch, fused Adam"),
     "keras_fit_xla": (functools.partial(keras_fit, jit_compile=True), "the same with jit_compile=True"),
+    "kit_bfloat16": (kit_fit_bfloat16, "the kit's path, model built under mixed_bfloat16"),
 }
 
 

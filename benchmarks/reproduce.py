@@ -10,6 +10,7 @@ skips those, so the command can be stopped and started again.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,23 +111,45 @@ def experiments() -> list[Experiment]:
     return found
 
 
-def run_all(seeds: list[int], only: str | None) -> None:
-    CACHE.mkdir(parents=True, exist_ok=True)
+def cache(precision: str = "float32") -> Path:
+    """Where runs are cached: float32 runs in ``reproduction/``, others in ``reproduction-<policy>/``."""
+    return CACHE if precision == "float32" else CACHE.with_name(f"{CACHE.name}-{precision}")
+
+
+@contextlib.contextmanager
+def _policy(precision: str):
+    """Keras' global dtype policy while the run builds its model."""
+    import keras
+
+    before = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(precision)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(before)
+
+
+def run_all(seeds: list[int], only: str | None, precision: str = "float32") -> None:
+    folder = cache(precision)
+    folder.mkdir(parents=True, exist_ok=True)
     for experiment in experiments():
-        if only and not experiment.key.startswith(only):
+        if only and not any(experiment.key.startswith(prefix) for prefix in only.split(",")):
             continue
         for seed in seeds:
-            path = CACHE / f"{experiment.key}__seed{seed}.json"
+            path = folder / f"{experiment.key}__seed{seed}.json"
             if path.exists():
                 continue
-            record = experiment.run(seed)
+            with _policy(precision):
+                record = experiment.run(seed)
             path.write_text(json.dumps(record.to_dict()))
-            print(f"{experiment.key} seed {seed}: val {record.val_accuracy:.4f} in {record.wall_time_s:.0f} s",
+            print(f"{experiment.key} seed {seed} ({precision}): val {record.val_accuracy:.4f} in {record.wall_time_s:.0f} s",
                   flush=True)
 
 
-def _cached(key: str) -> list[training.RunRecord]:
-    return [training.RunRecord.from_dict(json.loads(p.read_text())) for p in sorted(CACHE.glob(f"{key}__seed*.json"))]
+def cached(key: str, precision: str = "float32") -> list[training.RunRecord]:
+    """The cached runs of one experiment, by seed."""
+    return [training.RunRecord.from_dict(json.loads(p.read_text()))
+            for p in sorted(cache(precision).glob(f"{key}__seed*.json"))]
 
 
 def write_report() -> None:
@@ -147,7 +170,7 @@ def write_report() -> None:
              "(most on CIFAR-10 with BatchNormalization), so one run's last epoch can sit well below its peak.", ""]
     group = None
     for experiment in experiments():
-        runs = _cached(experiment.key)
+        runs = cached(experiment.key)
         if experiment.group != group:
             group = experiment.group
             lines += ["", f"## {group}", "", "| experiment | reference | kit (validation) | difference | "
@@ -171,14 +194,14 @@ def write_report() -> None:
                               ("clipped", [f"a1_clipped_{s}" for s in SCALES], "Pixels in [0, 1], clipped")):
         records = []
         for key, scale in zip(keys, SCALES):
-            runs = _cached(key)
+            runs = cached(key)
             if runs:
                 runs[0].extra["value"] = scale
                 records.append(runs[0])
         if records:
             plots.metric_vs_value(records, title=f"Accuracy and loss vs noise scale: {title}").savefig(FIGURES / f"{name}.png")
             lines.append(f"![{title}](figures/{name}.png)")
-    cnn = [r for key in ("a3_base", "a3_extra", "a3_bn") for r in _cached(key)[:1]]
+    cnn = [r for key in ("a3_base", "a3_extra", "a3_bn") for r in cached(key)[:1]]
     if cnn:
         plots.training_curves(cnn, title="CIFAR-10 CNNs at full budget").savefig(FIGURES / "cifar_curves.png")
         lines.append("![CIFAR-10 curves](figures/cifar_curves.png)")
@@ -212,11 +235,14 @@ def _pct(value: float | None) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--only", help="run only experiments whose key starts with this (e.g. a1_)")
+    parser.add_argument("--only", help="run only experiments whose key starts with this (e.g. a1_; several: a1_clean,a3_base)")
+    parser.add_argument("--precision", default="float32", choices=("float32", "mixed_bfloat16"),
+                        help="Keras dtype policy of the runs (mixed_bfloat16 runs are cached apart, for "
+                             "python -m benchmarks.precision, and not in the report)")
     parser.add_argument("--report", action="store_true", help="only rewrite the report from cached runs")
     args = parser.parse_args(argv)
     if not args.report:
-        run_all(args.seeds, args.only)
+        run_all(args.seeds, args.only, args.precision)
     write_report()
 
 

@@ -1,5 +1,8 @@
 """The benchmarks' reports: the per-phase table of grading (`make bench`, `benchmarks.phases`)."""
 
+import numpy as np
+import pytest
+
 from autograder.results import Result
 from benchmarks.bench import markdown
 from benchmarks.phases import phase_table
@@ -48,3 +51,45 @@ def test_make_bench_compares_every_training_path_with_the_kit():
                                   "paths": ["reference", "kit", "keras_fit"], "models": [row]}})
     assert "| model | samples | reference | kit | keras_fit |" in text
     assert text.rstrip().endswith("| mlp | 100 | 4.00 | 2.00 | 2.20 | 50 | 2.00x | 50% | 1.10 |")
+
+
+def test_bfloat16_is_worth_adopting_only_where_faster_and_within_the_accuracy_limit():
+    from benchmarks.precision import Comparison
+
+    def compare(bf16_accuracy, seconds_bf16):
+        return Comparison("a1_clean", [0.984, 0.983, 0.985], [bf16_accuracy] * 3, 2.0, seconds_bf16, tolerance=0.5)
+
+    assert compare(0.982, 1.5).worth_adopting  # 0.2 pt lost, faster
+    assert not compare(0.975, 1.5).worth_adopting  # 0.9 pt lost
+    assert not compare(0.984, 2.2).worth_adopting  # slower
+    assert compare(0.975, 1.5).loss_points == pytest.approx(0.9)
+
+
+def test_a_bfloat16_run_builds_its_model_under_the_policy_and_restores_float32():
+    import keras
+
+    from benchmarks.bench import kit_fit_bfloat16
+
+    built = []
+
+    def build():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+        built.append(model)
+        return model
+
+    x, y = np.eye(4, dtype="float32")[[0, 1, 2, 3] * 8], np.eye(3, dtype="float32")[[0, 1, 2, 0] * 8]
+    history, times = kit_fit_bfloat16(build, x, y, x, y, batch_size=8, epochs=2)
+    assert built[0].layers[0].compute_dtype == "bfloat16" and built[0].layers[0].kernel.dtype == "float32"
+    assert keras.mixed_precision.global_policy().name == "float32" and len(times) == 2
+
+
+def test_reproduction_runs_of_another_policy_are_cached_apart_and_the_policy_is_restored():
+    import keras
+
+    from benchmarks import reproduce
+
+    assert reproduce.cache() == reproduce.CACHE
+    assert reproduce.cache("mixed_bfloat16").name == "reproduction-mixed_bfloat16"
+    with reproduce._policy("mixed_bfloat16"):
+        assert keras.layers.Dense(2).compute_dtype == "bfloat16"
+    assert keras.mixed_precision.global_policy().name == "float32"
