@@ -13,7 +13,7 @@ from autograder.results import Problem, Result
 from autograder.verify.service import VerifierService
 
 # Peak resident memory of one grading kernel at the `grade` budget is ~1.3 GiB (a3, CIFAR-10);
-# the margin covers nbgrader and the worker process.
+# the margin covers nbgrader, the worker process and the slot's warm verifier (~1.1 GiB resident).
 RESIDENT_BYTES_PER_NOTEBOOK = 3 * 2**30
 
 
