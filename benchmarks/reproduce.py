@@ -161,7 +161,8 @@ def write_report() -> None:
              "CIFAR-10. The kit's column is one run per row unless `seeds` says more (then mean ± half-range",
              "over the seeds). \"Lowest val loss\" is the smallest validation loss over the epochs and the",
              "epoch it came at: where it comes early and the final one is higher, the model overfits. Times per epoch are",
-             "wall-clock on the machine that ran them, which may have been busy with other work. The last",
+             "wall-clock on the machine that ran them, which may have been busy with other work (with several seeds,",
+             "the fastest run's, the one least slowed by other work). The last",
              "column says which training path ran: `keras fit` (plain `model.fit`, the kit's path before the",
              "compiled epochs) or `compiled epochs` (`helpers.epoch_loop`, the current default; the two reach the",
              "same accuracy, see benchmarks/results/accuracy.md). Cached runs are kept, so older rows keep",
@@ -183,7 +184,7 @@ def write_report() -> None:
         mean = sum(accs) / len(accs)
         spread = (max(accs) - min(accs)) / 2
         diff = "" if experiment.reference is None else f"{100 * (mean - experiment.reference):+.2f} pp"
-        per_epoch = sum(r.wall_time_s / r.epochs for r in runs) / len(runs)
+        per_epoch = min(r.wall_time_s / r.epochs for r in runs)  # other work only ever slows a run down
         kit = f"{100 * mean:.2f}%" + (f" ± {100 * spread:.2f}" if len(runs) > 1 else "")
         lines.append(f"| {experiment.label} | {_pct(experiment.reference)} | {kit} | "
                      f"{diff} | {100 * sum(r.train_accuracy for r in runs) / len(runs):.2f}% | {_best_epoch(runs)} | "
