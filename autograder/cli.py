@@ -185,12 +185,14 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from helpers.data import DatasetError
+
     from autograder.demo import run_demo
     from autograder.sandboxes import SandboxUnavailable
 
     try:
         run = run_demo(Path(args.out), workers=args.workers, budget=args.budget)
-    except SandboxUnavailable as error:
+    except (SandboxUnavailable, DatasetError) as error:  # no mirror and no internet: say what to do
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
     return _print_outcome(run, Path(args.out) / "graded")

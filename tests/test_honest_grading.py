@@ -111,6 +111,16 @@ def test_no_working_sandbox_refuses_to_grade(tmp_path):
     assert not (tmp_path / "demo" / "graded" / "grades.csv").exists()
 
 
+def test_a_demo_without_mirror_or_internet_says_what_to_do(tmp_path):
+    unreachable = "http://127.0.0.1:9"  # nothing listens there: every download fails at once
+    demo = run_cli("demo", "--out", str(tmp_path / "demo"), timeout=600,
+                   env={"NNLAB_DATA_DIR": "", "KERAS_HOME": str(tmp_path / "keras"), "HTTPS_PROXY": unreachable,
+                        "HTTP_PROXY": unreachable, "https_proxy": unreachable, "http_proxy": unreachable})
+    assert demo.returncode == 2, demo.stderr[-2000:]
+    assert "Traceback" not in demo.stderr and "export NNLAB_DATA_DIR=" in demo.stderr
+    assert not (tmp_path / "demo" / "graded" / "grades.csv").exists()
+
+
 def test_a_grader_that_keeps_failing_gives_no_grade_and_a_rerun_grades(tmp_path):
     examples.write_submission(tmp_path / "subs", "ada", A1, blank())
     fakes = fake_commands(tmp_path / "bin", bwrap=FLAKY_BWRAP.format(mode="always", real=REAL_BWRAP))
