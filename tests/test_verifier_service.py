@@ -79,3 +79,14 @@ def test_a_verifier_that_cannot_start_says_why(mirror, monkeypatch):
     monkeypatch.setattr(service.sys, "executable", "/bin/false")
     with VerifierService() as broken, pytest.raises(VerifierUnavailable, match="did not start"):
         broken.address(str(mirror), 4 * GIB)
+
+
+def test_a_verifier_is_replaced_after_its_share_of_jobs_or_for_another_mirror(mirror, tmp_path, monkeypatch):
+    monkeypatch.setattr(service, "JOBS_PER_PROCESS", 2)
+    (tmp_path / "other-mirror").mkdir()
+    with VerifierService() as slot:
+        first = slot.address(str(mirror), 4 * GIB)
+        assert slot.address(str(mirror), 4 * GIB) == first
+        second = slot.address(str(mirror), 4 * GIB)  # the third job
+        assert second.pid != first.pid
+        assert slot.address(str(tmp_path / "other-mirror"), 4 * GIB).pid != second.pid

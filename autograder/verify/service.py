@@ -34,7 +34,7 @@ ADDRESS_VARIABLE = "NNLAB_VERIFIER"
 REQUEST_SECONDS = 900
 START_SECONDS = 180
 PING_SECONDS = 20
-REQUESTS_PER_PROCESS = 200  # then a fresh process: whatever TensorFlow keeps between requests stays bounded
+JOBS_PER_PROCESS = 200  # then a fresh process: whatever TensorFlow keeps between requests stays bounded
 MAX_MESSAGE_BYTES = 1 << 20
 
 
@@ -114,7 +114,7 @@ class VerifierService:
     def address(self, data_dir: str, memory_bytes: int) -> Address:
         """The address of a verifier that answers now, for data from ``data_dir``; starts one if needed."""
         config = _Config(data_dir, memory_bytes)
-        if self._process is not None and (config != self._config or self._served >= REQUESTS_PER_PROCESS
+        if self._process is not None and (config != self._config or self._served >= JOBS_PER_PROCESS
                                           or not self._answers()):
             self.close()
         if self._process is None:
