@@ -130,17 +130,24 @@ def keras_fit(build, x, y, xv, yv, batch_size: int, epochs: int, *, jit_compile:
     return history, times
 
 
-def kit_fit_bfloat16(build, x, y, xv, yv, batch_size: int, epochs: int, seed: int | None = None
-                     ) -> tuple[dict, list[float]]:
-    """The kit's path with the model built under Keras' ``mixed_bfloat16`` policy (float32 weights)."""
+@contextlib.contextmanager
+def dtype_policy(name: str):
+    """Keras' global dtype policy ``name`` while models are built, the previous one after."""
     import keras
 
     before = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    keras.mixed_precision.set_global_policy(name)
     try:
-        model = build()
+        yield
     finally:
         keras.mixed_precision.set_global_policy(before)
+
+
+def kit_fit_bfloat16(build, x, y, xv, yv, batch_size: int, epochs: int, seed: int | None = None
+                     ) -> tuple[dict, list[float]]:
+    """The kit's path with the model built under Keras' ``mixed_bfloat16`` policy (float32 weights)."""
+    with dtype_policy("mixed_bfloat16"):
+        model = build()
     return kit_fit(lambda: model, x, y, xv, yv, batch_size, epochs, seed)
 
 

@@ -10,7 +10,6 @@ skips those, so the command can be stopped and started again.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ matplotlib.use("Agg")
 from helpers import data, plots, training  # noqa: E402
 from reference import models, noise  # noqa: E402
 from helpers.budget import get_budget  # noqa: E402
+from benchmarks.bench import dtype_policy  # noqa: E402
 
 CACHE = Path(__file__).parent / "results" / "reproduction"
 DOC = Path(__file__).parents[1] / "docs" / "reproduction.md"
@@ -116,19 +116,6 @@ def cache(precision: str = "float32") -> Path:
     return CACHE if precision == "float32" else CACHE.with_name(f"{CACHE.name}-{precision}")
 
 
-@contextlib.contextmanager
-def _policy(precision: str):
-    """Keras' global dtype policy while the run builds its model."""
-    import keras
-
-    before = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy(precision)
-    try:
-        yield
-    finally:
-        keras.mixed_precision.set_global_policy(before)
-
-
 def run_all(seeds: list[int], only: str | None, precision: str = "float32") -> None:
     folder = cache(precision)
     folder.mkdir(parents=True, exist_ok=True)
@@ -139,7 +126,7 @@ def run_all(seeds: list[int], only: str | None, precision: str = "float32") -> N
             path = folder / f"{experiment.key}__seed{seed}.json"
             if path.exists():
                 continue
-            with _policy(precision):
+            with dtype_policy(precision):
                 record = experiment.run(seed)
             path.write_text(json.dumps(record.to_dict()))
             print(f"{experiment.key} seed {seed} ({precision}): val {record.val_accuracy:.4f} in {record.wall_time_s:.0f} s",

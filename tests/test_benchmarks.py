@@ -90,6 +90,6 @@ def test_reproduction_runs_of_another_policy_are_cached_apart_and_the_policy_is_
 
     assert reproduce.cache() == reproduce.CACHE
     assert reproduce.cache("mixed_bfloat16").name == "reproduction-mixed_bfloat16"
-    with reproduce._policy("mixed_bfloat16"):
+    with reproduce.dtype_policy("mixed_bfloat16"):
         assert keras.layers.Dense(2).compute_dtype == "bfloat16"
     assert keras.mixed_precision.global_policy().name == "float32"

@@ -89,15 +89,15 @@ def write_inputs(inputs: dict[str, Any], folder: Path) -> None:
             value.save(folder / f"{name}.keras")
 
 
-def run(root: Path, submitted, master, calls: list[Call], write_inputs: Callable[[Path], None],
+def run(root: Path, submitted, master, calls: list[Call], put_inputs: Callable[[Path], None],
         settings: GradingSettings, hide: tuple[Path, ...] = ()) -> ProbeOutputs:
     """Run ``calls`` on the student's definitions in a fresh sandbox under ``root``; read what came back.
 
-    ``write_inputs(root)`` puts the calls' input files in place (the verifier service writes them).
+    ``put_inputs(root)`` puts the calls' input files in place (the verifier service writes them).
     """
     shutil.rmtree(root, ignore_errors=True)
     sandboxes.prepare_scratch(root, subfolders=("tmp", ".config/matplotlib", ".keras", "out"))
-    write_inputs(root)
+    put_inputs(root)
     shutil.copy(HARNESS, root / "harness.py")
     spec = {"preamble": definitions.preamble(master), "definitions": definitions.student_definitions(submitted, master),
             "calls": [asdict(c) for c in calls]}

@@ -17,28 +17,29 @@ class VerificationFailed(RuntimeError):
     """The grader's own checks could not run (never the student's fault)."""
 
 
-def _verifier() -> service.Address:
+def _ask(payload: dict) -> dict:
+    """One request to the worker's verifier; its failures are the grader's (``VerificationFailed``)."""
     address = service.Address.from_env()
     if address is None:
         raise VerificationFailed(f"no verifier was started for this worker ({service.ADDRESS_VARIABLE} is not set)")
-    return address
+    try:
+        return service.request(address, payload)
+    except service.VerifierUnavailable as error:
+        raise VerificationFailed(str(error)) from None
 
 
 def judge(job: Job, artifacts: Path) -> list[Verdict]:
     """Ask the verifier (a process that runs no student code) to judge ``artifacts`` and the job's probe outputs."""
+    answer = _ask({"op": "judge", "assignment": job.assignment, "artifacts": str(artifacts),
+                   "probe": str(Path(job.work) / "probe"), "budget": job.settings.budget})
     try:
-        answer = service.request(_verifier(), {"op": "judge", "assignment": job.assignment, "artifacts": str(artifacts),
-                                               "probe": str(Path(job.work) / "probe"), "budget": job.settings.budget})
         return [Verdict(**v) for v in answer["verdicts"]]
-    except (service.VerifierUnavailable, KeyError, TypeError) as error:
-        raise VerificationFailed(str(error)) from None
+    except (KeyError, TypeError):
+        raise VerificationFailed("the verifier's answer could not be read") from None
 
 
 def _write_inputs(assignment: str, folder: Path) -> None:
-    try:
-        service.request(_verifier(), {"op": "inputs", "assignment": assignment, "folder": str(folder)})
-    except service.VerifierUnavailable as error:
-        raise VerificationFailed(str(error)) from None
+    _ask({"op": "inputs", "assignment": assignment, "folder": str(folder)})
 
 
 def verify(job: Job, notebook: str, submitted: nbformat.NotebookNode, release: nbformat.NotebookNode,

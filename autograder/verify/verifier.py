@@ -8,7 +8,6 @@ loaded by the verifier's own process (:mod:`autograder.verify.service`).
 from __future__ import annotations
 
 import importlib
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
@@ -24,10 +23,6 @@ class Verdict:
     passed: bool
     message: str = ""
     rescued: bool = False  # judged with the reference version of an earlier step that failed (see rescue.py)
-
-    @classmethod
-    def read_all(cls, path: Path) -> list["Verdict"]:
-        return [cls(**v) for v in json.loads(path.read_text())]
 
 
 def checks_for(assignment: str) -> ModuleType:
