@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install the kit
 
-test: $(STAMP)  ## run the whole test suite at the smoke budget (exit code 5, "no tests", counts as failure)
-	NNLAB_BUDGET=smoke $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+test: $(STAMP)  ## the whole test suite at the smoke budget, two test processes (exit code 5, "no tests", counts as failure)
+	NNLAB_BUDGET=smoke $(BIN)/python -m pytest -n $(or $(TEST_PROCESSES),2) --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 demo: $(STAMP)  ## the kit's main job, at a small budget (installs bubblewrap when run as root and it is missing)

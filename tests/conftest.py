@@ -19,6 +19,30 @@ if "NNLAB_DATA_DIR" not in os.environ and DEFAULT_MIRROR.is_dir():
     os.environ["NNLAB_DATA_DIR"] = str(DEFAULT_MIRROR)
 
 
+SHARED_CLASS_GROUP = "shared-class"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items) -> None:
+    """Groups for ``pytest -n N --dist loadgroup`` (``make test``): each group runs on one worker process.
+
+    Every test of the shared graded class is in one group (a session fixture is made once per worker that
+    needs it, and it is the longest job); every other test stays with its module, so a module's fixtures
+    (e.g. the hostile-submission class) are graded once.
+    """
+    for item in items:
+        group = SHARED_CLASS_GROUP if "shared_class" in item.fixturenames else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_xdist_node_collection_finished(node, ids) -> None:
+    """pytest-xdist marks a test's group in its node id; where it cannot (pytest 9.2, pytest-xdist issue 1386),
+    stop, instead of grading the shared class once per test process."""
+    if getattr(node.config.option, "dist", "") == "loadgroup" and ids and not any("@" in i for i in ids):
+        pytest.exit("pytest-xdist cannot group tests with this pytest (pytest-xdist issue 1386): install the "
+                    "versions pyproject.toml pins (`make setup`) or run pytest without -n", returncode=4)
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

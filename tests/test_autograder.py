@@ -18,9 +18,16 @@ A1 = "a1_noise_mlp"
 NOTEBOOK = "noise_mlp.ipynb"
 
 
+# Hostile code whose tests look at the points of the rest of the notebook goes into the master; the rest goes into
+# the released notebook, which is graded in a third of the time (what is checked is only what the code did).
+ON_THE_MASTER = ("loops_forever", "eats_memory", "kills_kernel", "patches_checks", "burns_cpu")
+
+
 def hostile(kind: str) -> nbformat.NotebookNode:
     code = examples.HOSTILE[kind].format(repo=course.REPO)
-    return examples.add_code(examples.solved(A1), "add_noise", code)
+    base = examples.solved(A1) if kind in ON_THE_MASTER else nbformat.reads(
+        examples.notebook_path(A1, solution=False).read_text(), as_version=4)
+    return examples.add_code(base, "add_noise", code)
 
 
 @pytest.fixture(scope="module")
