@@ -19,7 +19,7 @@ from autograder import course, examples
 from autograder.pipeline import grade_class
 from autograder.results import Result
 from autograder.runners.local import LocalRunner
-from autograder.settings import make_settings
+from autograder.settings import SettingsError, make_settings
 
 DOC = Path(__file__).parents[1] / "docs" / "grading-phases.md"
 
@@ -29,7 +29,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--budget", default="grade")
     args = parser.parse_args(argv)
-    settings = make_settings(budget=args.budget, data_dir=os.environ.get("NNLAB_DATA_DIR"))
+    try:
+        settings = make_settings(budget=args.budget, data_dir=os.environ.get("NNLAB_DATA_DIR"))
+    except SettingsError as error:
+        raise SystemExit(f"benchmarks.phases: {error}") from None
     with tempfile.TemporaryDirectory() as tmp:
         for assignment in course.assignments():
             examples.write_submission(Path(tmp) / "subs", "s0", assignment, examples.solved(assignment))

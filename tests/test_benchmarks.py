@@ -93,3 +93,11 @@ def test_reproduction_runs_of_another_policy_are_cached_apart_and_the_policy_is_
     with reproduce.dtype_policy("mixed_bfloat16"):
         assert keras.layers.Dense(2).compute_dtype == "bfloat16"
     assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_phases_without_a_mirror_says_what_to_set(monkeypatch):
+    from benchmarks import phases
+
+    monkeypatch.delenv("NNLAB_DATA_DIR", raising=False)
+    with pytest.raises(SystemExit, match="set NNLAB_DATA_DIR"):
+        phases.main([])
