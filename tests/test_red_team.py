@@ -107,14 +107,23 @@ models["base"] = build_mlp()
 '''
 
 
+def wrong_noise_only() -> nbformat.NotebookNode:
+    """The released notebook with only the wrong ``add_noise`` written: what an attack on that step is judged on.
+
+    With the later steps unanswered there is nothing to judge again with the reference ``add_noise`` (a mistake
+    is charged once), so the notebook is graded in a third of the time; the step the attack fakes is the same.
+    """
+    released = nbformat.reads(examples.notebook_path(A1, solution=False).read_text(), as_version=4)
+    return examples.mutate(released, "add_noise", WRONG_NOISE)
+
+
 def class_submissions(subs: Path) -> None:
     """The hostile and honest notebooks (graded in the session's shared class)."""
-    for name, (code, _) in ATTACKS.items():
-        nb = examples.mutate(examples.solved(A1), "add_noise", WRONG_NOISE) if name != "fake-training" \
-            and name != "environment-and-cache" else examples.solved(A1)
+    for name, (code, faked) in ATTACKS.items():
+        nb = wrong_noise_only() if faked == "test_add_noise" else examples.solved(A1)
         examples.write_submission(subs, name, A1, examples.add_code(nb, "add_noise", code))
     examples.write_submission(subs, "fake-model", A1, examples.mutate(examples.solved(A1), "build_mlp", FAKE_MODEL))
-    relabelled = examples.mutate(examples.solved(A1), "add_noise", WRONG_NOISE)
+    relabelled = wrong_noise_only()
     cell = next(c for c in relabelled.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "add_noise")
     cell.metadata["nbgrader"] = {"grade": False, "grade_id": "setup_copy", "locked": True, "solution": False}
     examples.write_submission(subs, "relabelled-cells", A1, relabelled)
