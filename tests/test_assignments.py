@@ -87,3 +87,11 @@ def test_every_autograded_test_has_a_mutation_that_fails_it():
     tests = _autograded_tests()
     covered = {(m.assignment, t) for m in examples.MUTATIONS for t in m.fails}
     assert tests <= covered, f"tests without a failing mutation: {sorted(tests - covered)}"
+
+
+def test_the_shared_class_is_graded_in_one_test_process(request, shared_class):
+    """Under `make test` (two pytest-xdist processes) every test that reads the shared class is in one group."""
+    from tests.conftest import SHARED_CLASS_GROUP
+
+    if hasattr(request.config, "workerinput"):  # an xdist worker
+        assert request.node.nodeid.endswith(f"@{SHARED_CLASS_GROUP}"), request.node.nodeid
