@@ -359,6 +359,11 @@ def solved(assignment: str) -> nbformat.NotebookNode:
     return nb
 
 
+def released(assignment: str) -> nbformat.NotebookNode:
+    """The student version as handed out: nothing answered."""
+    return nbformat.read(notebook_path(assignment, solution=False), as_version=4)
+
+
 def mutate(nb: nbformat.NotebookNode, cell_id: str, source: str) -> nbformat.NotebookNode:
     """Replace the source of the answer cell ``cell_id``."""
     cell = next((c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id), None)

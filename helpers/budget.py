@@ -87,7 +87,8 @@ BUDGETS: Mapping[str, Budget] = MappingProxyType({
             "mnist_mlp_clean": 0.80,
             "mnist_mlp_noisy": 0.60,
             "mnist_depth_mlp": 0.30,
-            "cifar_cnn": 0.20,
+            # 2 epochs on 2,000 images: over 10 seeds 20.8-29.8%, and one CI run's correct CNN reached 19.4%
+            "cifar_cnn": 0.15,
         }),
     ),
 })

@@ -25,8 +25,7 @@ ON_THE_MASTER = ("loops_forever", "eats_memory", "kills_kernel", "patches_checks
 
 def hostile(kind: str) -> nbformat.NotebookNode:
     code = examples.HOSTILE[kind].format(repo=course.REPO)
-    base = examples.solved(A1) if kind in ON_THE_MASTER else nbformat.reads(
-        examples.notebook_path(A1, solution=False).read_text(), as_version=4)
+    base = examples.solved(A1) if kind in ON_THE_MASTER else examples.released(A1)
     return examples.add_code(base, "add_noise", code)
 
 

@@ -46,6 +46,6 @@ def test_smaller_budgets_are_smaller_and_thresholds_are_meaningful():
     for budget in (full, grade, smoke):
         assert set(budget.thresholds) == {"mnist_mlp_clean", "mnist_mlp_noisy", "mnist_depth_mlp", "cifar_cnn"}
         # every threshold must be far above chance (10 classes)
-        assert min(budget.thresholds.values()) >= 0.2
+        assert min(budget.thresholds.values()) >= 0.15  # above every untrained model measured (at most 0.124)
     with pytest.raises(KeyError, match="no threshold named"):
         full.threshold("nope")

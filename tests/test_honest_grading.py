@@ -53,12 +53,9 @@ def fake_commands(folder: Path, **scripts: str) -> Path:
 
 
 def blank(extra_code: str = "") -> object:
-    nb = examples.notebook_path(A1, solution=False).read_text()
     if not extra_code:
-        return nb
-    import nbformat
-
-    return examples.add_code(nbformat.reads(nb, as_version=4), "add_noise", extra_code)
+        return examples.notebook_path(A1, solution=False).read_text()
+    return examples.add_code(examples.released(A1), "add_noise", extra_code)
 
 
 @pytest.fixture(scope="module")

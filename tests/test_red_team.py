@@ -113,8 +113,7 @@ def wrong_noise_only() -> nbformat.NotebookNode:
     With the later steps unanswered there is nothing to judge again with the reference ``add_noise`` (a mistake
     is charged once), so the notebook is graded in a third of the time; the step the attack fakes is the same.
     """
-    released = nbformat.reads(examples.notebook_path(A1, solution=False).read_text(), as_version=4)
-    return examples.mutate(released, "add_noise", WRONG_NOISE)
+    return examples.mutate(examples.released(A1), "add_noise", WRONG_NOISE)
 
 
 def class_submissions(subs: Path) -> None:
