@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from autograder import course, examples
+from tests.conftest import SHARED_CLASS_GROUP
 from tests.grading import cell_outputs, grades, passed_tests
 
 pytestmark = pytest.mark.slow
@@ -91,7 +92,5 @@ def test_every_autograded_test_has_a_mutation_that_fails_it():
 
 def test_the_shared_class_is_graded_in_one_test_process(request, shared_class):
     """Under `make test` (two pytest-xdist processes) every test that reads the shared class is in one group."""
-    from tests.conftest import SHARED_CLASS_GROUP
-
     if hasattr(request.config, "workerinput"):  # an xdist worker
         assert request.node.nodeid.endswith(f"@{SHARED_CLASS_GROUP}"), request.node.nodeid

@@ -10,6 +10,7 @@ import shutil
 import stat
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder import course, examples
@@ -52,10 +53,10 @@ def fake_commands(folder: Path, **scripts: str) -> Path:
     return folder
 
 
-def blank(extra_code: str = "") -> object:
-    if not extra_code:
-        return examples.notebook_path(A1, solution=False).read_text()
-    return examples.add_code(examples.released(A1), "add_noise", extra_code)
+def blank(extra_code: str = "") -> nbformat.NotebookNode:
+    """The released notebook, with ``extra_code`` after the ``add_noise`` answer cell."""
+    nb = examples.released(A1)
+    return examples.add_code(nb, "add_noise", extra_code) if extra_code else nb
 
 
 @pytest.fixture(scope="module")
