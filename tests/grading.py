@@ -58,15 +58,17 @@ def cell_outputs(out: Path, student: str, assignment: str, cell_id: str) -> list
 
 
 def three_of_a1(root: Path) -> Path:
-    """``master``, ``shared-noise-vector`` (a typical mistake) and ``blank`` of assignment 1, written exactly as
-    the session's shared class writes them, so a test can compare its own run with the shared class's rows."""
+    """``master``, ``wrong-width`` (a typical mistake: part of the points) and ``blank`` of assignment 1, written
+    exactly as the session's shared class writes them, so a test can compare its own run with the shared class's rows.
+
+    The mistake is in a step no later step is judged again for (a mistake charged once reruns the notebook),
+    so the three grade in about 90 worker-seconds at ``smoke``."""
     from autograder import examples
 
     a1 = "a1_noise_mlp"
     examples.write_submission(root, "master", a1, examples.solved(a1))
-    shared = next(m for m in examples.MUTATIONS if m.name == "shared_noise_vector")
-    examples.write_submission(root, "shared-noise-vector", a1, examples.mutate(examples.solved(a1), shared.cell,
-                                                                                shared.source))
+    mistake = next(m for m in examples.MUTATIONS if m.name == "wrong_width")
+    examples.write_submission(root, "wrong-width", a1, examples.mutate(examples.solved(a1), mistake.cell, mistake.source))
     examples.write_submission(root, "blank", a1, examples.notebook_path(a1, solution=False).read_text())
     return root
 

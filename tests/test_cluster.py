@@ -73,7 +73,7 @@ def test_cluster_run_survives_a_dead_worker_and_matches_local(cluster, shared_cl
         rows = connection.execute(sqlalchemy.text(
             "SELECT student_id, count(*) FROM submitted_assignment GROUP BY student_id")).all()
     engine.dispose()
-    assert sorted(rows) == [("blank", 1), ("master", 1), ("shared-noise-vector", 1)]  # every student exactly once
+    assert sorted(rows) == [("blank", 1), ("master", 1), ("wrong-width", 1)]  # every student exactly once
     exported = run_cli("export", "--out", str(tmp_path / "cluster"), "--db", postgres_url)
     assert exported.returncode == 0 and "3 rows" in exported.stdout
 
