@@ -1,16 +1,24 @@
 """Run every experiment of the curriculum at the ``full`` budget and write docs/reproduction.md.
 
-    python -m benchmarks.reproduce            # ~1.5 h on 2 CPU cores; resumable
+    python -m benchmarks.reproduce            # MNIST x 3 seeds, CIFAR-10 x 1, two runs at a time; resumable
     python -m benchmarks.reproduce --report   # only rewrite the report from cached runs
+    python -m benchmarks.reproduce --jobs 1 --seeds 0 --only a3_   # one run at a time, one seed, the CNNs
 
 Each finished run is cached as JSON in ``benchmarks/results/reproduction/``; a second call
-skips those, so the command can be stopped and started again.
+skips those, so the command can be stopped and started again. Runs go to ``--jobs`` processes
+(default: 2 where there are 2 cores or more), each with its share of the cores as TensorFlow threads:
+two small MLPs side by side get much more out of two cores than one MLP with two threads.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -42,6 +50,10 @@ class Experiment:
     label: str
     reference: float | None  # reference validation accuracy (fraction), None if the reference has none
     run: Callable[[int], training.RunRecord]
+
+    @property
+    def on_cifar(self) -> bool:
+        return self.key.startswith("a3_")
 
 
 def _mnist(transform=None):
@@ -116,21 +128,61 @@ def cache(precision: str = "float32") -> Path:
     return CACHE if precision == "float32" else CACHE.with_name(f"{CACHE.name}-{precision}")
 
 
-def run_all(seeds: list[int], only: str | None, precision: str = "float32") -> None:
-    folder = cache(precision)
-    folder.mkdir(parents=True, exist_ok=True)
-    for experiment in experiments():
-        if only and not any(experiment.key.startswith(prefix) for prefix in only.split(",")):
-            continue
-        for seed in seeds:
-            path = folder / f"{experiment.key}__seed{seed}.json"
-            if path.exists():
-                continue
-            with dtype_policy(precision):
-                record = experiment.run(seed)
-            path.write_text(json.dumps(record.to_dict()))
-            print(f"{experiment.key} seed {seed} ({precision}): val {record.val_accuracy:.4f} in {record.wall_time_s:.0f} s",
-                  flush=True)
+def planned(seeds: list[int], cifar_seeds: list[int], only: str | None, precision: str) -> list[tuple[str, int]]:
+    """(experiment key, seed) of every run not cached yet, the CNNs first (the longest runs start first)."""
+    chosen = [e for e in experiments() if not only or any(e.key.startswith(p) for p in only.split(","))]
+    runs = [(e.key, seed) for e in chosen for seed in (cifar_seeds if e.on_cifar else seeds)]
+    runs = [r for r in runs if not _cached_path(*r, precision).exists()]
+    cifar = {e.key for e in chosen if e.on_cifar}
+    return sorted(runs, key=lambda run: run[0] not in cifar)
+
+
+def _cached_path(key: str, seed: int, precision: str) -> Path:
+    return cache(precision) / f"{key}__seed{seed}.json"
+
+
+@contextlib.contextmanager
+def _threads_per_job(jobs: int):
+    """Each job's share of the cores as TensorFlow's thread pools, for the processes started meanwhile."""
+    share = str(max(1, (os.cpu_count() or 1) // jobs))
+    names = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+    before = {name: os.environ.get(name) for name in names}
+    os.environ.update(dict.fromkeys(names, share))
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_one(key: str, seed: int, precision: str) -> str:
+    """Train one experiment with one seed, cache its record, and say how it went."""
+    experiment = next(e for e in experiments() if e.key == key)
+    with dtype_policy(precision):
+        record = experiment.run(seed)
+    _cached_path(key, seed, precision).write_text(json.dumps(record.to_dict()))
+    return f"{key} seed {seed} ({precision}): val {record.val_accuracy:.4f} in {record.wall_time_s:.0f} s"
+
+
+def run_all(todo: list[tuple[str, int]], *, precision: str, jobs: int, described: str,
+            run: Callable[[str, int, str], str] = run_one) -> None:
+    """``run(key, seed, precision)`` for each of ``todo`` in ``jobs`` processes; how long it took goes in ``run.json``."""
+    if not todo:
+        return
+    cache(precision).mkdir(parents=True, exist_ok=True)
+    print(f"{len(todo)} run(s) to do, {jobs} at a time", flush=True)
+    start = time.monotonic()
+    context = multiprocessing.get_context("spawn")  # a fresh TensorFlow per process, with its own thread pools
+    with _threads_per_job(jobs), ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        for done in as_completed([pool.submit(run, key, seed, precision) for key, seed in todo]):
+            print(done.result(), flush=True)
+    minutes = (time.monotonic() - start) / 60
+    (cache(precision) / "run.json").write_text(json.dumps(
+        {"runs": len(todo), "jobs": jobs, "minutes": round(minutes, 1), "cpus": os.cpu_count(), "command": described}))
+    print(f"{len(todo)} run(s) in {minutes:.1f} min", flush=True)
 
 
 def cached(key: str, precision: str = "float32") -> list[training.RunRecord]:
@@ -155,7 +207,8 @@ def write_report() -> None:
              "same accuracy, see benchmarks/results/accuracy.md). Cached runs are kept, so older rows keep",
              "the path they ran with. \"Best epoch\" is the highest validation accuracy over the 20 epochs:",
              "once a model overfits, its validation accuracy moves by a few points from one epoch to the next",
-             "(most on CIFAR-10 with BatchNormalization), so one run's last epoch can sit well below its peak.", ""]
+             "(most on CIFAR-10 with BatchNormalization), so one run's last epoch can sit well below its peak.",
+             *_last_run(), ""]
     group = None
     for experiment in experiments():
         runs = cached(experiment.key)
@@ -197,6 +250,17 @@ def write_report() -> None:
     print(f"wrote {DOC}")
 
 
+def _last_run() -> list[str]:
+    """A sentence on the last call that trained anything: how many runs, how many at a time, how long."""
+    try:
+        last = json.loads((CACHE / "run.json").read_text())
+    except (OSError, ValueError):
+        return []
+    return ["", f"The last call that trained anything, `{last['command']}`, ran {last['runs']} runs, {last['jobs']} at a "
+                f"time (each with its share of the {last['cpus']} cores as TensorFlow threads), in {last['minutes']:.0f} "
+                "minutes; the times per epoch below are of runs that shared the machine that way."]
+
+
 def _extreme_epoch(runs: list[training.RunRecord], metric: str, pick, show) -> str:
     """``pick`` (max or min) of ``metric`` over the epochs, mean over seeds, shown with ``show``; for one run, its epoch."""
     found = [pick(r.history[metric]) for r in runs]
@@ -222,15 +286,23 @@ def _pct(value: float | None) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds of the MNIST experiments")
+    parser.add_argument("--cifar-seeds", nargs="+", type=int, default=[0], help="seeds of the CIFAR-10 CNNs")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="runs at a time, each in its own process with its share of the cores (default 2)")
     parser.add_argument("--only", help="run only experiments whose key starts with this (e.g. a1_; several: a1_clean,a3_base)")
     parser.add_argument("--precision", default="float32", choices=("float32", "mixed_bfloat16"),
                         help="Keras dtype policy of the runs (mixed_bfloat16 runs are cached apart, for "
                              "python -m benchmarks.precision, and not in the report)")
     parser.add_argument("--report", action="store_true", help="only rewrite the report from cached runs")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
     if not args.report:
-        run_all(args.seeds, args.only, args.precision)
+        described = (f"{COMMAND} --seeds {' '.join(map(str, args.seeds))} --cifar-seeds "
+                     f"{' '.join(map(str, args.cifar_seeds))} --jobs {args.jobs}" + (f" --only {args.only}" if args.only else ""))
+        run_all(planned(args.seeds, args.cifar_seeds, args.only, args.precision), precision=args.precision,
+                jobs=args.jobs, described=described)
     write_report()
 
 

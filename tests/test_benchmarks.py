@@ -101,3 +101,40 @@ def test_phases_without_a_mirror_says_what_to_set(monkeypatch):
     monkeypatch.delenv("NNLAB_DATA_DIR", raising=False)
     with pytest.raises(SystemExit, match="set NNLAB_DATA_DIR"):
         phases.main([])
+
+
+def _report_threads(key: str, seed: int, precision: str) -> str:
+    """Stands in for a training run in a reproduction job: says what the job's process was given."""
+    import os
+
+    return f"{key} {seed} {precision} {os.environ['TF_NUM_INTRAOP_THREADS']} {os.getpid()}"
+
+
+def test_reproduction_runs_jobs_side_by_side_with_a_share_of_the_cores_each(tmp_path, monkeypatch, capsys):
+    import json
+    import os
+
+    from benchmarks import reproduce
+
+    monkeypatch.setattr(reproduce, "CACHE", tmp_path / "reproduction")
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
+    reproduce.run_all([("a", 0), ("b", 1)], precision="float32", jobs=2, described="the test", run=_report_threads)
+    lines = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith(("a ", "b "))]
+    assert sorted(line[:3] for line in lines) == [["a", "0", "float32"], ["b", "1", "float32"]]
+    assert {line[3] for line in lines} == {str(max(1, os.cpu_count() // 2))}
+    assert all(int(line[4]) != os.getpid() for line in lines)  # in the jobs' processes, not this one
+    assert "TF_NUM_INTRAOP_THREADS" not in os.environ  # restored here
+    assert json.loads((tmp_path / "reproduction" / "run.json").read_text())["runs"] == 2
+    assert "ran 2 runs, 2 at a time" in " ".join(reproduce._last_run())
+
+
+def test_the_reproduction_plan_has_three_mnist_seeds_one_cifar_seed_and_starts_with_the_cnns(tmp_path, monkeypatch):
+    from benchmarks import reproduce
+
+    monkeypatch.setattr(reproduce, "CACHE", tmp_path / "reproduction")
+    (tmp_path / "reproduction").mkdir()
+    (tmp_path / "reproduction" / "a1_clean__seed1.json").write_text("{}")
+    todo = reproduce.planned([0, 1, 2], [0], None, "float32")
+    assert todo[:3] == [("a3_base", 0), ("a3_extra", 0), ("a3_bn", 0)]
+    assert ("a1_clean", 1) not in todo and ("a1_clean", 2) in todo and ("a3_base", 1) not in todo
+    assert len(todo) == 3 + 21 * 3 - 1
