@@ -158,10 +158,12 @@ def test_an_attack_does_not_earn_the_points_it_fakes(red_team, attack):
 
 
 def test_a_model_class_of_ones_own_is_refused(red_team):
-    outcome = passed_tests(red_team, "fake-model", A1)
-    assert outcome["test_build_mlp"] is False and outcome["test_clean_vs_noisy"] is False
-    assert "standard Keras layers" in next(t.message for t in result(red_team, "fake-model", A1).tests
-                                           if t.test == "test_build_mlp")
+    tests = {t.test: t for t in result(red_team, "fake-model", A1).tests}
+    assert not tests["test_build_mlp"].passed and "standard Keras layers" in tests["test_build_mlp"].message
+    # the later steps are judged with the reference build_mlp (a mistake is charged once): what the fake
+    # predicts earns nothing that leaving build_mlp unanswered would not
+    for later in ("test_clean_vs_noisy", "test_sweep"):
+        assert "judged with the reference version of build-mlp" in tests[later].message, tests[later]
 
 
 def test_relabelled_cells_are_still_the_students_code(red_team):

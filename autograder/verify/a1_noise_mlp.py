@@ -124,8 +124,11 @@ def test_sweep_table(evidence: Evidence) -> None:
                                    "val loss": Column("val_loss", scale=1.0, tolerance=1e-3)})
 
 
-# later tests the student wrote code for -> {earlier function test: its cell id} (see rescue.py)
-_SWEEP_NEEDS = {"test_add_noise": "add-noise", "test_build_mlp": "build-mlp"}
-RESCUE = {"test_sweep": _SWEEP_NEEDS, "test_sweep_table": _SWEEP_NEEDS}
+# later tests -> {the test of an earlier step they build on: that step's cell id} (see rescue.py): a wrong
+# add_noise also changes x_train_noisy and the noisy model, a sweep without a scale also the sweep's table
+_NOISE = {"test_add_noise": "add-noise"}
+_MODELS = {**_NOISE, "test_build_mlp": "build-mlp"}
+RESCUE = {"test_apply_noise": _NOISE, "test_clean_vs_noisy": {**_MODELS, "test_apply_noise": "apply-noise"},
+          "test_sweep": _MODELS, "test_sweep_table": {**_MODELS, "test_sweep": "sweep"}}
 CHECKS = {"test_add_noise": test_add_noise, "test_apply_noise": test_apply_noise, "test_build_mlp": test_build_mlp,
           "test_clean_vs_noisy": test_clean_vs_noisy, "test_sweep": test_sweep, "test_sweep_table": test_sweep_table}

@@ -1,9 +1,9 @@
 """A mistake is charged once: a later step is judged again with the reference version of an earlier function.
 
-When a student's function fails its own check (``build_mlp`` raises, or builds the wrong model) and
-a later step that the student also wrote fails too, the notebook runs again in a fresh sandboxed
-kernel with only those functions replaced by the master's; the later step is then judged on the
-student's own code for it, and the feedback says which reference was used.
+When an early step fails its own check (``build_mlp`` raises or builds the wrong model, ``add_noise``
+shares one noise vector) and a later step that builds on it fails too, the notebook runs again in a
+fresh sandboxed kernel with only those early cells replaced by the master's; the later step is then
+judged on the student's own code for it, and the feedback says which reference was used.
 """
 
 from __future__ import annotations
@@ -34,15 +34,15 @@ class Plan:
     """Which later tests to judge again, and which function cells (by id) to take from the master for it."""
 
     tests: tuple[str, ...]
-    cells: dict[str, str]  # cell id -> the function test it failed
+    cells: dict[str, str]  # cell id -> the test of that step it failed
 
     def explanation(self) -> str:
         names = ", ".join(f"{cell} (it did not pass {test})" for cell, test in self.cells.items())
-        return f"judged with the reference version of {names}: this step's own code earned the points"
+        return f"judged with the reference version of {names}: the earlier mistake costs only its own step's points"
 
 
 def plan(rescuable: dict[str, dict[str, str]], verdicts: list[Verdict]) -> Plan | None:
-    """``rescuable`` maps a later test to {earlier function test: its cell id}; None when nothing needs it."""
+    """``rescuable`` maps a later test to {the test of an earlier step: its cell id}; None when nothing needs it."""
     failed = {v.test for v in verdicts if not v.passed}
     tests, cells = [], {}
     for test, earlier in rescuable.items():
