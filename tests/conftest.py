@@ -20,6 +20,9 @@ if "NNLAB_DATA_DIR" not in os.environ and DEFAULT_MIRROR.is_dir():
 
 
 SHARED_CLASS_GROUP = "shared-class"
+# The shared class is the longest job of `make test`; the other test process grades its own classes with two
+# workers meanwhile, so a third worker here gives this one an even share of the two cores.
+SHARED_CLASS_WORKERS = 3
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
@@ -77,7 +80,7 @@ def _same_files(a: Path, b: Path) -> bool:
 
 @pytest.fixture(scope="session")
 def shared_class(request, tmp_path_factory) -> SharedClass:
-    """Grade, in one run with two workers, the submissions of every selected module that uses this fixture.
+    """Grade, in one run with ``SHARED_CLASS_WORKERS`` workers, the submissions of every selected module that uses this fixture.
 
     Each such module defines ``class_submissions(folder)``; two modules may write the same submission only
     byte for byte. Selecting one module (``pytest tests/test_red_team.py``) grades only its submissions.
@@ -100,6 +103,7 @@ def shared_class(request, tmp_path_factory) -> SharedClass:
             target.parent.mkdir(exist_ok=True)
             submission.rename(target)
     before = mirror_digest()
-    completed = run_cli("grade", str(subs), "--out", str(root / "out"), "--workers", "2", timeout=5400)
+    completed = run_cli("grade", str(subs), "--out", str(root / "out"), "--workers", str(SHARED_CLASS_WORKERS),
+                        timeout=5400)
     assert completed.returncode == 0, completed.stderr[-3000:]
     return SharedClass(root / "out", before, mirror_digest())
