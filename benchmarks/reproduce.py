@@ -258,7 +258,8 @@ def _last_run() -> list[str]:
         return []
     return ["", f"The last call that trained anything, `{last['command']}`, ran {last['runs']} runs, {last['jobs']} at a "
                 f"time (each with its share of the {last['cpus']} cores as TensorFlow threads), in {last['minutes']:.0f} "
-                "minutes; the times per epoch below are of runs that shared the machine that way."]
+                "minutes; the times per epoch below are of runs that shared the machine that way, except where a row "
+                "has more seeds than that call ran (runs cached from earlier calls, which ran alone)."]
 
 
 def _extreme_epoch(runs: list[training.RunRecord], metric: str, pick, show) -> str:
