@@ -138,3 +138,22 @@ def test_the_reproduction_plan_has_three_mnist_seeds_one_cifar_seed_and_starts_w
     assert todo[:3] == [("a3_base", 0), ("a3_extra", 0), ("a3_bn", 0)]
     assert ("a1_clean", 1) not in todo and ("a1_clean", 2) in todo and ("a3_base", 1) not in todo
     assert len(todo) == 3 + 21 * 3 - 1
+
+
+def test_the_full_thresholds_are_checked_against_every_reproduction_run_behind_them(tmp_path, monkeypatch):
+    import json
+
+    from benchmarks import reproduce, thresholds
+
+    from helpers.training import RunRecord
+
+    monkeypatch.setattr(reproduce, "CACHE", tmp_path)
+    for key, seed, accuracy in (("a1_clean", 0, 0.9841), ("a1_clean", 1, 0.9832), ("a2_5_BN", 2, 0.9801)):
+        record = RunRecord(name=key, history={}, train_accuracy=0.99, val_accuracy=accuracy, train_loss=0.0,
+                           val_loss=0.0, epochs=20, batch_size=128, train_samples=60000, wall_time_s=1.0,
+                           budget="full", seed=seed)
+        (tmp_path / f"{key}__seed{seed}.json").write_text(json.dumps(record.to_dict()))
+    told = thresholds.full_budget_check()
+    assert "the clean MLP at least 98.32% over 2 runs (threshold 97.5%)" in told
+    assert "the nine MLPs of assignment 2 at least 98.01% over 1 runs" in told
+    assert "the base CNN not run yet" in told
