@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from autograder import course, examples
-from tests.grading import grades, passed_tests, result
+from tests.grading import cell_outputs, grades, passed_tests, result
 
 pytestmark = pytest.mark.slow
 A1 = "a1_noise_mlp"
@@ -160,10 +160,11 @@ def test_an_attack_does_not_earn_the_points_it_fakes(red_team, attack):
 def test_a_model_class_of_ones_own_is_refused(red_team):
     tests = {t.test: t for t in result(red_team, "fake-model", A1).tests}
     assert not tests["test_build_mlp"].passed and "standard Keras layers" in tests["test_build_mlp"].message
-    # the later steps are judged with the reference build_mlp (a mistake is charged once): what the fake
-    # predicts earns nothing that leaving build_mlp unanswered would not
+    # its trained models are refused too; the later steps are judged again with the reference build_mlp (a mistake
+    # is charged once), so the fake earns nothing that leaving build_mlp unanswered would not
     for later in ("test_clean_vs_noisy", "test_sweep"):
-        assert "judged with the reference version of build-mlp" in tests[later].message, tests[later]
+        told = "".join("".join(o.get("text", "")) for o in cell_outputs(red_team, "fake-model", A1, later))
+        assert tests[later].passed and "judged with the reference version of build-mlp" in told, (later, told)
 
 
 def test_relabelled_cells_are_still_the_students_code(red_team):
