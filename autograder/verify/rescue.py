@@ -31,7 +31,7 @@ class RescueNotRun(RuntimeError):
 
 @dataclass(frozen=True)
 class Plan:
-    """Which later tests to judge again, and which function cells (by id) to take from the master for it."""
+    """Which later tests to judge again, and which earlier answer cells (by id) to take from the master for it."""
 
     tests: tuple[str, ...]
     cells: dict[str, str]  # cell id -> the test of that step it failed
