@@ -131,10 +131,9 @@ def cache(precision: str = "float32") -> Path:
 def planned(seeds: list[int], cifar_seeds: list[int], only: str | None, precision: str) -> list[tuple[str, int]]:
     """(experiment key, seed) of every run not cached yet, the CNNs first (the longest runs start first)."""
     chosen = [e for e in experiments() if not only or any(e.key.startswith(p) for p in only.split(","))]
-    runs = [(e.key, seed) for e in chosen for seed in (cifar_seeds if e.on_cifar else seeds)]
-    runs = [r for r in runs if not _cached_path(*r, precision).exists()]
-    cifar = {e.key for e in chosen if e.on_cifar}
-    return sorted(runs, key=lambda run: run[0] not in cifar)
+    runs = [(e.key, seed) for e in sorted(chosen, key=lambda e: not e.on_cifar)
+            for seed in (cifar_seeds if e.on_cifar else seeds)]
+    return [r for r in runs if not _cached_path(*r, precision).exists()]
 
 
 def _cached_path(key: str, seed: int, precision: str) -> Path:
