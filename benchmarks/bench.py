@@ -130,6 +130,19 @@ def keras_fit(build, x, y, xv, yv, batch_size: int, epochs: int, *, jit_compile:
     return history, times
 
 
+NATIVE_BFLOAT16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+def native_bfloat16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU computes in bfloat16 natively (AVX-512 BF16 or AMX); elsewhere Keras emulates it, slowly."""
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return False
+    return any(line.startswith("flags") and NATIVE_BFLOAT16_FLAGS & set(line.split(":", 1)[-1].split())
+               for line in text.splitlines())
+
+
 @contextlib.contextmanager
 def dtype_policy(name: str):
     """Keras' global dtype policy ``name`` while models are built, the previous one after."""

@@ -65,6 +65,26 @@ def test_bfloat16_is_worth_adopting_only_where_faster_and_within_the_accuracy_li
     assert compare(0.975, 1.5).loss_points == pytest.approx(0.9)
 
 
+def test_the_reproductions_cnns_are_compared_on_the_seeds_run_under_both_policies(tmp_path, monkeypatch):
+    import json
+
+    from benchmarks import precision, reproduce
+    from helpers.training import RunRecord
+
+    monkeypatch.setattr(reproduce, "CACHE", tmp_path / "reproduction")
+    for policy, seed, accuracy, seconds in (("float32", 0, 0.734, 600.0), ("float32", 1, 0.741, 300.0),
+                                            ("mixed_bfloat16", 0, 0.730, 400.0)):
+        reproduce.cache(policy).mkdir(exist_ok=True)
+        record = RunRecord(name="a3_base", history={}, train_accuracy=0.9, val_accuracy=accuracy, train_loss=0.3,
+                           val_loss=1.0, epochs=20, batch_size=64, train_samples=50000, wall_time_s=seconds,
+                           budget="full", seed=seed)
+        (reproduce.cache(policy) / f"a3_base__seed{seed}.json").write_text(json.dumps(record.to_dict()))
+    [matched] = precision.comparisons({"a3_base": 1.0}, None, same_seeds=True)
+    assert matched.float32 == [0.734] and matched.speed_up == pytest.approx(1.5)  # seed 1 has no bfloat16 run
+    [everything] = precision.comparisons({"a3_base": 1.0}, None)
+    assert everything.float32 == [0.734, 0.741] and everything.speed_up == pytest.approx(0.75)
+
+
 def test_a_bfloat16_run_builds_its_model_under_the_policy_and_restores_float32():
     import keras
 
@@ -103,7 +123,7 @@ def test_phases_without_a_mirror_says_what_to_set(monkeypatch):
         phases.main([])
 
 
-def _report_threads(key: str, seed: int, precision: str) -> str:
+def _report_threads(key: str, seed: int, precision: str, root) -> str:
     """Stands in for a training run in a reproduction job: says what the job's process was given."""
     import os
 
@@ -118,14 +138,15 @@ def test_reproduction_runs_jobs_side_by_side_with_a_share_of_the_cores_each(tmp_
 
     monkeypatch.setattr(reproduce, "CACHE", tmp_path / "reproduction")
     monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
-    reproduce.run_all([("a", 0), ("b", 1)], precision="float32", jobs=2, described="the test", run=_report_threads)
+    reproduce.run_all([("a", 0, "float32"), ("b", 1, "float32")], jobs=2, described="the test",
+                      root=reproduce.CACHE, record_in=reproduce.CACHE, run=_report_threads)
     lines = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith(("a ", "b "))]
     assert sorted(line[:3] for line in lines) == [["a", "0", "float32"], ["b", "1", "float32"]]
     assert {line[3] for line in lines} == {str(max(1, os.cpu_count() // 2))}
     assert all(int(line[4]) != os.getpid() for line in lines)  # in the jobs' processes, not this one
     assert "TF_NUM_INTRAOP_THREADS" not in os.environ  # restored here
     assert json.loads((tmp_path / "reproduction" / "run.json").read_text())["runs"] == 2
-    assert "ran 2 runs, 2 at a time" in " ".join(reproduce._last_run())
+    assert "ran 2 runs (2 under float32), 2 at a time" in " ".join(reproduce._last_run())
 
 
 def test_the_reproduction_plan_has_three_mnist_seeds_one_cifar_seed_and_starts_with_the_cnns(tmp_path, monkeypatch):
@@ -135,9 +156,57 @@ def test_the_reproduction_plan_has_three_mnist_seeds_one_cifar_seed_and_starts_w
     (tmp_path / "reproduction").mkdir()
     (tmp_path / "reproduction" / "a1_clean__seed1.json").write_text("{}")
     todo = reproduce.planned([0, 1, 2], [0], None, "float32")
-    assert todo[:3] == [("a3_base", 0), ("a3_extra", 0), ("a3_bn", 0)]
-    assert ("a1_clean", 1) not in todo and ("a1_clean", 2) in todo and ("a3_base", 1) not in todo
+    assert todo[:3] == [("a3_base", 0, "float32"), ("a3_extra", 0, "float32"), ("a3_bn", 0, "float32")]
+    assert ("a1_clean", 1, "float32") not in todo and ("a1_clean", 2, "float32") in todo
+    assert not any(key == "a3_base" and seed == 1 for key, seed, _ in todo)
     assert len(todo) == 3 + 21 * 3 - 1
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_gives_the_cnns_bfloat16_only_on_a_cpu_that_has_it(tmp_path, monkeypatch, native):
+    from benchmarks import reproduce
+
+    monkeypatch.setattr(reproduce, "CACHE", tmp_path / "reproduction")
+    monkeypatch.setattr(reproduce, "native_bfloat16", lambda: native)
+    (tmp_path / "reproduction").mkdir()
+    (tmp_path / "reproduction" / "a3_base__seed0.json").write_text("{}")  # a float32 run does not stand in
+    todo = reproduce.planned([0], [0], "a1_clean,a3_", "auto")
+    cnn = "mixed_bfloat16" if native else "float32"
+    expected = [("a3_extra", 0, cnn), ("a3_bn", 0, cnn), ("a1_clean", 0, "float32")]
+    assert todo == ([("a3_base", 0, cnn)] if native else []) + expected
+    assert {r[2] for r in reproduce.planned([0], [0], "a1_clean,a3_", "float32")} == {"float32"}
+
+
+def test_native_bfloat16_is_read_from_the_cpu_flags(tmp_path):
+    from benchmarks.bench import native_bfloat16
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16\n")
+    assert native_bfloat16(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\nbugs\t\t: avx512_bf16_emulated\n")
+    assert not native_bfloat16(cpuinfo)
+    assert not native_bfloat16(tmp_path / "missing")
+
+
+def test_the_report_has_a_row_per_policy_for_a_cnn_and_says_which(tmp_path, monkeypatch):
+    import json
+
+    from benchmarks import reproduce
+    from helpers.training import RunRecord
+
+    monkeypatch.setattr(reproduce, "CACHE", tmp_path / "reproduction")
+    for policy, accuracy in (("float32", 0.7366), ("mixed_bfloat16", 0.7320)):
+        reproduce.cache(policy).mkdir()
+        record = RunRecord(name="a3_base", history={"val_accuracy": [0.7, accuracy], "val_loss": [0.9, 1.0]},
+                           train_accuracy=0.9, val_accuracy=accuracy, train_loss=0.3, val_loss=1.0, epochs=2,
+                           batch_size=64, train_samples=50000, wall_time_s=20.0, budget="full", seed=0)
+        (reproduce.cache(policy) / "a3_base__seed0.json").write_text(json.dumps(record.to_dict()))
+    base = next(e for e in reproduce.experiments() if e.key == "a3_base")
+    rows = reproduce._rows(base)
+    assert len(rows) == 2 and "73.66%" in rows[0] and rows[0].endswith("| float32 |")
+    assert "73.20%" in rows[1] and rows[1].endswith("| mixed_bfloat16 |")
+    extra = next(e for e in reproduce.experiments() if e.key == "a3_extra")
+    assert len(reproduce._rows(extra)) == 1 and "not run yet" in reproduce._rows(extra)[0]
 
 
 def test_the_full_thresholds_are_checked_against_every_reproduction_run_behind_them(tmp_path, monkeypatch):
