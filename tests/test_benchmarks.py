@@ -63,6 +63,25 @@ def test_bfloat16_is_worth_adopting_only_where_faster_and_within_the_accuracy_li
     assert not compare(0.975, 1.5).worth_adopting  # 0.9 pt lost
     assert not compare(0.984, 2.2).worth_adopting  # slower
     assert compare(0.975, 1.5).loss_points == pytest.approx(0.9)
+    assert not Comparison("a3_base", [0.74], [0.74], 2.0, 1.5, tolerance=1.0).worth_adopting  # one seed is not enough
+
+
+def test_a_cnn_is_adopted_where_a_comparison_says_so_and_none_over_enough_seeds_says_otherwise():
+    from benchmarks.precision import Comparison, adopted
+
+    def cnn(key, bf16_accuracy, seeds=3):
+        return Comparison(key, [0.74] * seeds, [bf16_accuracy] * seeds, 30.0, 20.0, tolerance=1.0)
+
+    alone = [cnn("a1_clean", 0.74), cnn("a3_base", 0.737)]
+    in_reproduction = [cnn("a3_base", 0.74, seeds=1), cnn("a3_extra", 0.725), cnn("a3_bn", 0.745)]
+    assert adopted(alone, in_reproduction) == {"a3_base", "a3_bn"}  # no MLP; the extra block lost 1.5 points
+    assert adopted(alone, [cnn("a3_base", 0.72)]) == set()  # 2 points lost over 3 seeds beside another run
+
+
+def test_the_reproduction_uses_bfloat16_exactly_where_its_cached_runs_show_it_worth_adopting():
+    from benchmarks import precision, reproduce
+
+    assert reproduce.BFLOAT16 == precision.adopted(*precision.judged())
 
 
 def test_the_reproductions_cnns_are_compared_on_the_seeds_run_under_both_policies(tmp_path, monkeypatch):
@@ -79,9 +98,9 @@ def test_the_reproductions_cnns_are_compared_on_the_seeds_run_under_both_policie
                            val_loss=1.0, epochs=20, batch_size=64, train_samples=50000, wall_time_s=seconds,
                            budget="full", seed=seed)
         (reproduce.cache(policy) / f"a3_base__seed{seed}.json").write_text(json.dumps(record.to_dict()))
-    [matched] = precision.comparisons({"a3_base": 1.0}, None, same_seeds=True)
+    [matched] = precision.comparisons({"a3_base": 1.0}, (None,), same_seeds=True)
     assert matched.float32 == [0.734] and matched.speed_up == pytest.approx(1.5)  # seed 1 has no bfloat16 run
-    [everything] = precision.comparisons({"a3_base": 1.0}, None)
+    [everything] = precision.comparisons({"a3_base": 1.0}, (None,))
     assert everything.float32 == [0.734, 0.741] and everything.speed_up == pytest.approx(0.75)
 
 
@@ -163,16 +182,17 @@ def test_the_reproduction_plan_has_three_mnist_seeds_one_cifar_seed_and_starts_w
 
 
 @pytest.mark.parametrize("native", [True, False])
-def test_auto_precision_gives_the_cnns_bfloat16_only_on_a_cpu_that_has_it(tmp_path, monkeypatch, native):
+def test_auto_precision_gives_the_chosen_cnns_bfloat16_only_on_a_cpu_that_has_it(tmp_path, monkeypatch, native):
     from benchmarks import reproduce
 
     monkeypatch.setattr(reproduce, "CACHE", tmp_path / "reproduction")
     monkeypatch.setattr(reproduce, "native_bfloat16", lambda: native)
     (tmp_path / "reproduction").mkdir()
     (tmp_path / "reproduction" / "a3_base__seed0.json").write_text("{}")  # a float32 run does not stand in
+    monkeypatch.setattr(reproduce, "BFLOAT16", frozenset({"a3_base", "a3_bn"}))
     todo = reproduce.planned([0], [0], "a1_clean,a3_", "auto")
     cnn = "mixed_bfloat16" if native else "float32"
-    expected = [("a3_extra", 0, cnn), ("a3_bn", 0, cnn), ("a1_clean", 0, "float32")]
+    expected = [("a3_extra", 0, "float32"), ("a3_bn", 0, cnn), ("a1_clean", 0, "float32")]
     assert todo == ([("a3_base", 0, cnn)] if native else []) + expected
     assert {r[2] for r in reproduce.planned([0], [0], "a1_clean,a3_", "float32")} == {"float32"}
 
