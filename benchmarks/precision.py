@@ -5,7 +5,7 @@
     (the same with --precision mixed_bfloat16)
     python -m benchmarks.precision
 
-    python -m benchmarks.reproduce --seeds 0 --cifar-seeds 1 2 --only a3_extra,a3_bn --precision float32 \
+    python -m benchmarks.reproduce --cifar-seeds 1 2 --only a3_extra,a3_bn --precision float32 \
         --cache benchmarks/results/precision-paired
     (the same with --precision mixed_bfloat16)
 
@@ -13,8 +13,8 @@ The first table compares three models over 3 seeds, one run at a time with all t
 ``benchmarks/results/precision*`` (apart from the reproduction, whose runs two at a time would
 change the times). The second compares the CNNs as ``make reproduce`` runs them (two runs at a time,
 one core each), seed by seed: seed 0 from the reproduction's caches (``reproduction/`` and
-``reproduction-mixed_bfloat16/``: ``make reproduce --precision mixed_bfloat16 --only a3_`` or ``auto``
-on a CPU with native bfloat16), seeds 1 and 2 from ``benchmarks/results/precision-paired*``.
+``reproduction-mixed_bfloat16/``, the latter from ``python -m benchmarks.reproduce --only a3_
+--precision mixed_bfloat16``), seeds 1 and 2 from ``benchmarks/results/precision-paired*``.
 
 Accuracy is the final validation accuracy (full data, 20 epochs). The time per epoch is the fastest
 seed's: other work on the machine only ever slows a run down. bfloat16 is worth adopting for a model
