@@ -60,10 +60,15 @@ class Comparison:
         return self.seconds_float32 / self.seconds_bfloat16
 
     @property
+    def seeds(self) -> int:
+        """Seeds behind the policy with fewer runs."""
+        return min(len(self.float32), len(self.bfloat16))
+
+    @property
     def worth_adopting(self) -> bool:
         """Faster, and within the accuracy limit over at least ``SEEDS_NEEDED`` seeds of each policy."""
-        return bool(min(len(self.float32), len(self.bfloat16)) >= SEEDS_NEEDED and self.speed_up
-                    and self.speed_up > 1.0 and self.loss_points <= self.tolerance)
+        return bool(self.seeds >= SEEDS_NEEDED and self.speed_up and self.speed_up > 1.0
+                    and self.loss_points <= self.tolerance)
 
 
 def _fastest_epoch(runs: list) -> float | None:
@@ -125,17 +130,16 @@ def _table(found: list[Comparison]) -> list[str]:
 
 
 def _verdict(c: Comparison) -> str:
-    seeds = min(len(c.float32), len(c.bfloat16))
     if c.worth_adopting:
         return "yes"
-    return f"too few seeds ({seeds})" if seeds and seeds < SEEDS_NEEDED and c.speed_up else "no"
+    return f"too few seeds ({c.seeds})" if 0 < c.seeds < SEEDS_NEEDED and c.speed_up else "no"
 
 
 def adopted(alone: list[Comparison], in_reproduction: list[Comparison]) -> frozenset[str]:
     """The CNNs ``make reproduce`` should train under bfloat16: those worth adopting in a comparison and not
     found outside the limit over enough seeds in the other."""
     judged = alone + in_reproduction
-    rejected = {c.key for c in judged if min(len(c.float32), len(c.bfloat16)) >= SEEDS_NEEDED and not c.worth_adopting}
+    rejected = {c.key for c in judged if c.seeds >= SEEDS_NEEDED and not c.worth_adopting}
     return frozenset(c.key for c in judged if c.worth_adopting and c.key in IN_REPRODUCTION) - rejected
 
 

@@ -24,6 +24,7 @@ import json
 import multiprocessing
 import os
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,7 +207,7 @@ def run_all(todo: list[Run], *, jobs: int, described: str, root: Path, record_in
         for done in as_completed([pool.submit(run, *planned_run, root) for planned_run in todo]):
             print(done.result(), flush=True)
     minutes = (time.monotonic() - start) / 60
-    policies = {policy: sum(1 for _, _, p in todo if p == policy) for policy in sorted({p for _, _, p in todo})}
+    policies = dict(sorted(Counter(policy for _, _, policy in todo).items()))
     record_in.mkdir(parents=True, exist_ok=True)
     (record_in / "run.json").write_text(json.dumps(
         {"runs": len(todo), "jobs": jobs, "minutes": round(minutes, 1), "cpus": os.cpu_count(), "command": described,
