@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import json
 import multiprocessing
 import os
+import signal
+import sys
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -192,6 +195,19 @@ def run_one(key: str, seed: int, precision: str, root: Path) -> str:
     return f"{key} seed {seed} ({precision}): val {record.val_accuracy:.4f} in {record.wall_time_s:.0f} s"
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that started it ends
+
+
+def _end_with(parent: int) -> None:
+    """In a job's process: end when ``parent`` (the reproduction) ends, even when it is killed and cannot stop
+    its jobs itself, so that no run goes on training unseen for minutes. Linux only; elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(1)
+
+
 def run_all(todo: list[Run], *, jobs: int, described: str, root: Path, record_in: Path,
             run: Callable[[str, int, str, Path], str] = run_one) -> None:
     """``run(key, seed, policy, root)`` for each of ``todo`` in ``jobs`` processes, caching under ``root``; how
@@ -203,7 +219,8 @@ def run_all(todo: list[Run], *, jobs: int, described: str, root: Path, record_in
     print(f"{len(todo)} run(s) to do, {jobs} at a time", flush=True)
     start = time.monotonic()
     context = multiprocessing.get_context("spawn")  # a fresh TensorFlow per process, with its own thread pools
-    with _threads_per_job(jobs), ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    with (_threads_per_job(jobs),
+          ProcessPoolExecutor(jobs, mp_context=context, initializer=_end_with, initargs=(os.getpid(),)) as pool):
         for done in as_completed([pool.submit(run, *planned_run, root) for planned_run in todo]):
             print(done.result(), flush=True)
     minutes = (time.monotonic() - start) / 60

@@ -1,5 +1,8 @@
 """The benchmarks' reports: the per-phase table of grading (`make bench`, `benchmarks.phases`)."""
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -166,6 +169,55 @@ def test_reproduction_runs_jobs_side_by_side_with_a_share_of_the_cores_each(tmp_
     assert "TF_NUM_INTRAOP_THREADS" not in os.environ  # restored here
     assert json.loads((tmp_path / "reproduction" / "run.json").read_text())["runs"] == 2
     assert "ran 2 runs (2 under float32), 2 at a time" in " ".join(reproduce._last_run())
+
+
+def _train_for_minutes(key: str, seed: int, precision: str, root) -> str:
+    """Stands in for a long training run: leaves its pid in ``root`` and sleeps."""
+    import os
+    import time
+
+    (root / f"{key}.pid").write_text(str(os.getpid()))
+    time.sleep(300)
+    return key
+
+
+def _running(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_killing_the_reproduction_ends_the_runs_its_jobs_are_training(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("import sys; from pathlib import Path; from benchmarks import reproduce; "
+              "from tests.test_benchmarks import _train_for_minutes; root = Path(sys.argv[1]); "
+              "reproduce.run_all([('a', 0, 'float32'), ('b', 0, 'float32')], jobs=2, described='the test', "
+              "root=root, record_in=root, run=_train_for_minutes)")
+    reproduction = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], cwd=Path(__file__).parents[1])
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.glob("*.pid"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        jobs = [int(p.read_text()) for p in tmp_path.glob("*.pid")]
+        assert len(jobs) == 2, "the jobs never started"
+    finally:
+        reproduction.send_signal(signal.SIGKILL)  # no chance to stop its jobs itself
+        reproduction.wait()
+    deadline = time.monotonic() + 20
+    while any(map(_running, jobs)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    still = [pid for pid in jobs if _running(pid)]
+    for pid in still:
+        os.kill(pid, signal.SIGKILL)
+    assert not still, "jobs went on training after the reproduction was killed"
 
 
 def test_the_reproduction_plan_has_three_mnist_seeds_one_cifar_seed_and_starts_with_the_cnns(tmp_path, monkeypatch):
