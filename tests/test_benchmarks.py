@@ -29,8 +29,24 @@ def test_make_bench_reports_the_phases_of_the_one_submission_run():
     report = {"grading": {"one_submission": run, "class_1_worker": run, "class_2_workers": run,
                           "speedup_2_workers": 1.0,
                           "phases": {"a1": _result("a1", {"kernel start": 0.5, "training cells": 10.0}).to_dict()}}}
+    report["grading"]["class_2_workers"] = {**run, "cpu_s": 90.0, "submissions": 2, "submissions_per_min": 2.0}
+    report["grading"]["class_1_worker"] = {**run, "cpu_s": None}  # no /proc/stat
     text = markdown(report)
     assert "| training cells | 10.0 | 10.0 |" in text and "seconds per phase" in text
+    assert "| 2 submissions, 2 workers | 60 | 90 | 45 | 2.00 |" in text
+    assert "| 1 submission, 1 worker | 60 | — | — | 1.00 |" in text
+
+
+def test_busy_cpu_seconds_adds_up_every_busy_column_of_all_cores(tmp_path):
+    import os
+
+    from benchmarks.bench import busy_cpu_seconds
+
+    stat = tmp_path / "stat"
+    # user nice system idle iowait irq softirq steal guest guest_nice, in clock ticks
+    stat.write_text("cpu  1000 20 300 99999 77 5 6 7 0 0\ncpu0 500 10 150 50000 40 2 3 3 0 0\n")
+    assert busy_cpu_seconds(stat) == pytest.approx((1000 + 20 + 300 + 5 + 6 + 7) / os.sysconf("SC_CLK_TCK"))
+    assert busy_cpu_seconds(tmp_path / "missing") is None
 
 
 def test_keras_own_fast_fit_trains_and_times_each_epoch():
