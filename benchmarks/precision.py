@@ -119,7 +119,10 @@ def markdown(alone: list[Comparison], in_reproduction: list[Comparison]) -> str:
 def _overruled(judged: list[Comparison]) -> str:
     """The experiments worth adopting in one table but not adopted, because of the other, in words."""
     keys = {c.key for c in judged if c.worth_adopting} - adopted(judged, [])
-    return f"; not {', '.join(reproduce.full_label(key) for key in sorted(keys))}, which the other table finds slower or outside the limit" if keys else ""
+    if not keys:
+        return ""
+    names = ", ".join(reproduce.full_label(key) for key in sorted(keys))
+    return f"; not {names}, which the other table finds slower or outside the limit"
 
 
 def _table(found: list[Comparison]) -> list[str]:
