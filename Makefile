@@ -55,7 +55,7 @@ walkthrough-record: $(STAMP)  ## execute the masters at the full budget into wal
 bench: $(STAMP)  ## training and grading benchmarks -> benchmarks/results/bench.{json,md}
 	$(BIN)/python -m benchmarks.bench
 
-reproduce: $(STAMP)  ## every experiment at the full budget, MNIST x 3 seeds, two runs at a time, the base CNN in bfloat16 where native -> docs/reproduction.md (resumable)
+reproduce: $(STAMP)  ## every experiment at the full budget, MNIST x 3 seeds, two runs at a time, the MLPs (but one) and the base CNN in bfloat16 where native -> docs/reproduction.md (resumable)
 	$(BIN)/python -m benchmarks.reproduce
 
 clean:
