@@ -280,7 +280,7 @@ def markdown(report: dict, command: str = "python -m benchmarks.bench") -> str:
             f"{a} {s:.0f} s" for a, s in sorted(one["per_notebook_s"].items())),
                   f"Speed-up with 2 workers: {g['speedup_2_workers']:.2f}x.", "",
                   "Where the time of the one-submission run went, seconds per phase (see `docs/grading-phases.md`):",
-                  "", *phase_table([Result.from_dict(r) for r in g["phases"].values()])]
+                  "", *phase_table([Result.from_dict(r) for _, r in sorted(g["phases"].items())])]
     return "\n".join(lines) + "\n"
 
 
