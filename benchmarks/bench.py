@@ -1,6 +1,6 @@
 """`make bench`: training speed of every curriculum model and grading speed, as JSON and markdown.
 
-    python -m benchmarks.bench                 # training + grading (~20 min on 2 cores)
+    python -m benchmarks.bench                 # training (every path) + grading: 48 min on 2 cores
     python -m benchmarks.bench --skip-grading  # training only
 
 Training: for each model, (a) plain Keras code written as the reference notebooks write it
