@@ -148,7 +148,7 @@ def adopted(alone: list[Comparison], in_reproduction: list[Comparison]) -> froze
     and not found slower or outside the limit over enough seeds in the other."""
     judged = alone + in_reproduction
     rejected = {c.key for c in judged if c.seeds >= SEEDS_NEEDED and not c.worth_adopting}
-    return frozenset(c.key for c in judged if c.worth_adopting and c.key in IN_REPRODUCTION) - rejected
+    return frozenset(c.key for c in judged if c.worth_adopting) - rejected
 
 
 def judged() -> tuple[list[Comparison], list[Comparison]]:

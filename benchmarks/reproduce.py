@@ -50,6 +50,13 @@ SCALES = (0.1, 0.5, 1.0, 2.0, 4.0)
 DEPTHS = {2: (256, 64), 3: (512, 256, 128), 5: (512, 256, 128, 64, 32)}
 VARIANTS = {"plain": (False, 0.0), "BN": (True, 0.0), "BN + Dropout": (True, 0.5)}
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+
+
+def _depth_key(depth: int, variant: str) -> str:
+    """The key of an assignment 2 experiment, e.g. ``a2_5_BN_Dropout``."""
+    return f"a2_{depth}_{variant.replace(' + ', '_')}"
+
+
 # The experiments ``--precision auto`` trains under mixed_bfloat16 on a CPU with native bfloat16: those
 # faster there and within the limit (0.5 points on MNIST, 1 on CIFAR-10) of float32 over 3 seeds
 # (docs/precision.md): every MNIST experiment but the 5-hidden MLP with BN + Dropout (slower alone), and the
@@ -57,8 +64,8 @@ PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 # runs (``benchmarks.precision.adopted``).
 BFLOAT16 = frozenset({
     "a1_clean", "a1_noisy", *(f"a1_{sweep}_{scale}" for sweep in ("sweep", "clipped") for scale in SCALES),
-    *(f"a2_{depth}_{variant}" for depth in DEPTHS for variant in ("plain", "BN", "BN_Dropout")),
-    "a3_base"}) - {"a2_5_BN_Dropout"}
+    *(_depth_key(depth, variant) for depth in DEPTHS for variant in VARIANTS),
+    "a3_base"}) - {_depth_key(5, "BN + Dropout")}
 
 
 @dataclass(frozen=True)
@@ -133,7 +140,7 @@ def experiments() -> list[Experiment]:
     for depth, widths in DEPTHS.items():
         for variant, (bn, dropout) in VARIANTS.items():
             build = lambda w=widths, b=bn, d=dropout: models.mlp(w, batchnorm=b, dropout=d, initializer="he_normal")  # noqa: E731
-            found.append(Experiment(f"a2_{depth}_{variant.replace(' + ', '_')}", "Assignment 2",
+            found.append(Experiment(_depth_key(depth, variant), "Assignment 2",
                                     f"{depth} hidden, {variant}", reference_depth[(depth, variant)],
                                     lambda seed, b=build, n=f"{depth} hidden, {variant}": _fit(b, _mnist(), n, seed)))
 
