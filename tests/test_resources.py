@@ -55,8 +55,9 @@ def test_a_submission_with_many_busy_processes_gets_no_more_cpu_than_a_quiet_nei
     honest_seconds, greedy_seconds = _cpu_seconds(worker.pid), sum(_cpu_seconds(p.pid) for p in burners)
     for process in [*burners, worker]:
         process.wait()
-    # equal shares: the one honest process gets about what all six burners get together; without groups, a sixth
-    assert honest_seconds > 0.6 * greedy_seconds, (honest_seconds, greedy_seconds)
+    # equal shares: the one honest process gets about what all six burners get together (1.0 on a quiet machine,
+    # 0.59 measured while the other test process graded); without groups, a sixth (0.16 measured)
+    assert honest_seconds > 0.4 * greedy_seconds, (honest_seconds, greedy_seconds)
 
 
 def test_memory_is_limited_for_all_processes_of_a_submission_together(groups):
