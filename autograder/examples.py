@@ -338,7 +338,9 @@ HOSTILE = {
     "ignores_interrupt": "import time\nwhile True:\n    try:\n        time.sleep(0.5)\n    except KeyboardInterrupt:\n"
                          "        pass",
     "eats_memory": "hog = np.ones(64 * 2**30, dtype=np.uint8)",
-    "forks": "import os, time\nwhile True:\n    if os.fork() == 0:\n        time.sleep(30)\n        os._exit(0)",
+    # processes without end, each a long sleeper in a session of its own (out of reach of the kernel's process
+    # group): only the sandbox can end them, and a test looks for any that outlive the kernel
+    "starts_processes": "import os\nwhile True:\n    os.posix_spawn('/bin/sleep', ['sleep', '3599'], {{}}, setsid=True)",
     "kills_kernel": "import os\nos.kill(os.getpid(), 9)",
     "prints_megabytes": "print('x' * 20_000_000)",
     "fills_disk": "chunk = b'x' * 2**26\nfor i in range(1000):\n    open(f'fill{{i}}.bin', 'wb').write(chunk)",
