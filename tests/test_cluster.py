@@ -1,18 +1,22 @@
 """Scale-out on real parts: a Dask scheduler and two worker processes on loopback, a PostgreSQL gradebook.
 
-Needs ``NNLAB_TEST_POSTGRES_URL`` (``.ci/postgres`` starts Debian's PostgreSQL and prints it).
+Uses ``NNLAB_TEST_POSTGRES_URL`` where it is set; otherwise, as root with Debian's ``postgresql`` installed,
+starts that PostgreSQL on loopback itself (``.ci/postgres``).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
 import threading
 import time
 import uuid
 
 import pytest
 
+from tests.conftest import REPO
 from tests.grading import rows_of, run_cli, three_of_a1
 
 pytestmark = pytest.mark.slow
@@ -21,9 +25,7 @@ A1 = "a1_noise_mlp"
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    url = os.environ.get("NNLAB_TEST_POSTGRES_URL")
-    if not url:
-        pytest.fail("set NNLAB_TEST_POSTGRES_URL (run `.ci/postgres` as root to start PostgreSQL and print it)")
+    url = os.environ.get("NNLAB_TEST_POSTGRES_URL") or loopback_postgres()
     import sqlalchemy
 
     admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
@@ -32,6 +34,18 @@ def postgres_url():
         connection.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
     yield url.rsplit("/", 1)[0] + "/" + name
     admin.dispose()
+
+
+def loopback_postgres() -> str:
+    """Start Debian's PostgreSQL on loopback with the test role (``.ci/postgres``) and return its URL."""
+    if os.geteuid() != 0 or not shutil.which("pg_ctlcluster"):
+        pytest.fail("the cluster tests need PostgreSQL: run `make test` as root with Debian's postgresql installed "
+                    "(`apt-get install postgresql`), or set NNLAB_TEST_POSTGRES_URL to a database whose role may "
+                    "create databases")
+    started = subprocess.run([str(REPO / ".ci" / "postgres")], capture_output=True, text=True, timeout=120)
+    if started.returncode != 0:
+        pytest.fail(f"PostgreSQL did not start on loopback (.ci/postgres: {started.stderr.strip()[-500:]})")
+    return started.stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture()
