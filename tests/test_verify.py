@@ -64,6 +64,21 @@ def test_functional_and_sequential_models_read_the_same():
     assert rules.tokens(functional) == rules.tokens(sequential) == ["Dense(4)", "relu", "Dense(3)", "softmax"]
 
 
+def test_a_model_that_cannot_run_on_the_graders_data_fails_its_test_not_the_grader():
+    import keras
+    from keras import layers
+
+    images, one_hot = np.zeros((5, 784), "float32"), np.eye(10)[[0, 1, 2, 3, 4]]
+    unflattened = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(10, activation="softmax")])
+    with pytest.raises(rules.Failed, match=r"cannot be run on the grader's images of shape \(784,\)"):
+        rules.accuracy(unflattened, images, one_hot)
+    two_outputs = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(2, activation="softmax")])
+    with pytest.raises(rules.Failed, match=r"outputs shape \(2,\), expected \(10,\)"):
+        rules.accuracy(two_outputs, images, one_hot)
+    right = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(10, activation="softmax")])
+    assert rules.accuracy(right, images, one_hot) == float(np.mean(np.argmax(right.predict(images, verbose=0), 1) == [0, 1, 2, 3, 4]))
+
+
 def test_artifacts_are_read_as_data_only(tmp_path):
     import keras
 

@@ -104,7 +104,8 @@ def test_confusion(evidence: Evidence) -> None:
     test = _confusion_data()
     matrix = evidence.probe.array("confusion")
     require(matrix.shape == (10, 10), f"confusion_matrix returned shape {matrix.shape}, expected (10, 10)")
-    truth, predicted = labels(test.y), predictions(reference_model(), test.x)
+    # the grader's model, through `predict` as a student's confusion_matrix calls it (the counts must match exactly)
+    truth, predicted = labels(test.y), np.argmax(reference_model().predict(test.x, verbose=0, batch_size=1024), axis=1)
     expected = np.bincount(truth * 10 + predicted, minlength=100).reshape(10, 10)
     if np.array_equal(matrix, expected.T) and not np.array_equal(matrix, expected):
         raise Unusable("the matrix is transposed: rows must be true classes, columns predicted classes")

@@ -56,8 +56,21 @@ def tokens(model) -> list[str]:
     return words
 
 
+PREDICT_BATCH = 1024
+
+
 def predictions(model, x: np.ndarray) -> np.ndarray:
-    probabilities = np.asarray(model.predict(x, verbose=0, batch_size=1024))
+    """A student's model's class for each of the grader's images.
+
+    The model is called directly, batch by batch (``predict`` would trace a function for every model). A model
+    that cannot run on these images fails the test: that is the student's mistake, not the grader's failure.
+    """
+    try:
+        probabilities = np.concatenate([np.asarray(model(x[start:start + PREDICT_BATCH], training=False))
+                                        for start in range(0, len(x), PREDICT_BATCH)])
+    except Exception as error:  # noqa: BLE001 - whatever the model does with these images, it cannot be judged
+        raise Failed(f"the model cannot be run on the grader's images of shape {x.shape[1:]} "
+                     f"({type(error).__name__}: {str(error).splitlines()[0][:160]})") from None
     require(probabilities.shape == (len(x), 10), f"the model outputs shape {probabilities.shape[1:]}, expected (10,)")
     return np.argmax(probabilities, axis=1)
 
