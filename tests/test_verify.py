@@ -141,3 +141,42 @@ def test_a_table_is_checked_row_by_row_against_the_records():
     with pytest.raises(Failed, match="is not a number"):
         table_matches_records(Table(table.field_names, [["0.1", "98.12"], ["4.0", "high"]]), "noise scale", found,
                               key=number)
+
+
+def test_records_and_tables_with_odd_values_fail_the_check_instead_of_stopping_the_grader(tmp_path):
+    """Values a student's code put in a record or a table are data: any shape of them gives a verdict."""
+    import json
+
+    from autograder.verify.case import Evidence
+    from autograder.verify.evidence import Folder, Table, Unusable, one_record
+    from autograder.verify.probe import ProbeOutputs
+    from autograder.verify.rules import Failed
+    from helpers.budget import get_budget
+
+    def record(name, value):
+        return {"record": {"name": name, "val_accuracy": 0.9, "train_accuracy": 0.9, "extra": {"value": value}}}
+
+    a1, a2 = checks_for("a1_noise_mlp"), checks_for("a2_depth_bn_dropout")
+    scales = a1.SCALES
+    for odd in ("scale 0.1", [0.1], None, {"v": 1}, True):
+        (tmp_path / "sweep_records.json").write_text(json.dumps([record(f"s{s}", odd if s == 0.1 else s) for s in scales]))
+        evidence_ = Evidence(Folder(tmp_path), ProbeOutputs.read(tmp_path / "no-probe"), get_budget("smoke"))
+        with pytest.raises((Failed, Unusable), match="one record per scale"):
+            a1.test_sweep_table(evidence_)
+    names = sorted(a2.EXPECTED_NAMES)
+    (tmp_path / "records.json").write_text(json.dumps(
+        [{"record": {"name": n, "val_accuracy": 0.9, "train_accuracy": 0.9, "extra": {"hidden_layers": "two"}}}
+         for n in names]))
+    (tmp_path / "results_table.json").write_text(json.dumps({"table": {
+        "field_names": ["hidden layers", "widths", "variant", "model", "val acc (%)"],
+        "rows": [["2", "256-64", n.split(", ")[1], n, "90.00"] for n in names]}}))
+    evidence_ = Evidence(Folder(tmp_path), ProbeOutputs.read(tmp_path / "no-probe"), get_budget("smoke"))
+    with pytest.raises(Failed, match="not its record's"):
+        a2.test_results(evidence_)
+    (tmp_path / "short.json").write_text(json.dumps({"table": {"field_names": ["model", "val acc (%)"],
+                                                               "rows": [["a", "1.0"], ["b"]]}}))
+    with pytest.raises(Unusable, match="row 2 has 1 cells for 2 columns"):
+        Table.read(Folder(tmp_path), "short")
+    (tmp_path / "two.json").write_text(json.dumps([record("a", 1), record("b", 2)]))
+    with pytest.raises(Unusable, match="must be one training record"):
+        one_record(Folder(tmp_path), "two")

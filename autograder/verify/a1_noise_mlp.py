@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.verify.evidence import Table, records
+from autograder.verify.evidence import Table, one_record, records
 from autograder.verify.probe import Call
 from autograder.verify.rules import (Column, accuracy, declines, distinct_weights, number, parameters,
                                      require, table_matches_records, tokens)
@@ -88,8 +88,8 @@ def test_clean_vs_noisy(evidence: Evidence) -> None:
     acc_noisy = accuracy(noisy, x_noisy, mnist.test.y)
     require(acc_noisy >= evidence.threshold("mnist_mlp_noisy"),
             f"mlp_noisy reaches {acc_noisy:.1%} on noisy test images: is it trained on x_train_noisy?")
-    record_clean, = records(evidence.notebook, "record_clean")
-    record_noisy, = records(evidence.notebook, "record_noisy")
+    record_clean = one_record(evidence.notebook, "record_clean")
+    record_noisy = one_record(evidence.notebook, "record_noisy")
     require(abs(record_clean.val_accuracy - acc_clean) < 0.02, "record_clean does not match mlp_clean")
     require(record_clean.val_accuracy > record_noisy.val_accuracy, "the clean model should beat the noisy one")
 
@@ -97,7 +97,7 @@ def test_clean_vs_noisy(evidence: Evidence) -> None:
 def test_sweep(evidence: Evidence) -> None:
     mnist = evidence.dataset("mnist", flatten=True)
     found = records(evidence.notebook, "sweep_records")
-    require([float(r.extra.get("value", "nan")) for r in found] == SCALES,
+    require([r.extra_number("value") for r in found] == SCALES,
             f"sweep_records must hold one record per scale of {SCALES}, with record.extra['value'] = scale")
     models = list(evidence.notebook.models("sweep_models").values())
     require(len(models) == len(SCALES), f"sweep_models holds {len(models)} models, expected one per scale")
@@ -116,7 +116,7 @@ def test_sweep(evidence: Evidence) -> None:
 
 
 def test_sweep_table(evidence: Evidence) -> None:
-    found = {float(r.extra.get("value", "nan")): r for r in records(evidence.notebook, "sweep_records")}
+    found = {r.extra_number("value"): r for r in records(evidence.notebook, "sweep_records")}
     require(sorted(found) == SCALES, f"sweep_records must hold one record per scale of {SCALES}")
     table = Table.read(evidence.notebook, "sweep_table")
     table_matches_records(table, "noise scale", found, key=number,

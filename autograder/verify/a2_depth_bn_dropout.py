@@ -81,7 +81,7 @@ def test_trained(evidence: Evidence) -> None:
         require(measured >= evidence.threshold("mnist_depth_mlp"),
                 f"{name} reaches {measured:.1%} on the grader's test images: is it trained?")
         require(abs(found[name].val_accuracy - measured) < 0.02, f"{name}: its record does not match the model")
-        require(found[name].extra.get("variant") == variant and int(found[name].extra.get("hidden_layers", 0)) == depth,
+        require(found[name].extra.get("variant") == variant and found[name].extra_number("hidden_layers") == depth,
                 f"{name}: record.extra must hold its hidden_layers ({depth}) and variant ({variant!r})")
 
 
@@ -91,8 +91,8 @@ def test_results(evidence: Evidence) -> None:
     require(len(table.rows) == 9, f"results_table has {len(table.rows)} rows, expected 9 (one per model)")
     table_matches_records(table, "model", found)
     for name, depth, variant in zip(table.column("model"), table.column("hidden layers"), table.column("variant")):
-        extra = found[name.strip()].extra
-        require(number(depth) == float(extra.get("hidden_layers", "nan")) and variant.strip() == extra.get("variant"),
+        record = found[name.strip()]
+        require(number(depth) == record.extra_number("hidden_layers") and variant.strip() == record.extra.get("variant"),
                 f"the table's row {name.strip()!r} shows {depth} hidden layers, {variant!r}: not its record's")
 
 

@@ -97,6 +97,16 @@ class Record:
             raise Unusable(f"{what} is not a training record made by training.fit") from None
         return record
 
+    def extra_number(self, key: str) -> float:
+        """``extra[key]`` as a number; NaN (equal to nothing) when it is missing or not a number."""
+        value = self.extra.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            return float("nan")
+        try:
+            return float(value)
+        except ValueError:
+            return float("nan")
+
 
 def records(folder: Folder, name: str) -> list[Record]:
     value = folder.json(name)
@@ -105,6 +115,14 @@ def records(folder: Folder, name: str) -> list[Record]:
     if not isinstance(value, list):
         raise Unusable(f"{name} is not a list of training records")
     return [Record.parse(v, f"{name}[{i}]") for i, v in enumerate(value)]
+
+
+def one_record(folder: Folder, name: str) -> Record:
+    """The single training record saved under ``name``."""
+    found = records(folder, name)
+    if len(found) != 1:
+        raise Unusable(f"{name} must be one training record (the one training.fit returned), not {len(found)}")
+    return found[0]
 
 
 @dataclass(frozen=True)
@@ -119,9 +137,13 @@ class Table:
         value = folder.json(name)
         try:
             table = value["table"]
-            return cls([str(h) for h in table["field_names"]], [[str(c) for c in row] for row in table["rows"]])
+            headers, rows = [str(h) for h in table["field_names"]], [[str(c) for c in row] for row in table["rows"]]
         except (TypeError, KeyError):
             raise Unusable(f"{name} is not a table made by tables.comparison_table") from None
+        for number, row in enumerate(rows, 1):
+            if len(row) != len(headers):
+                raise Unusable(f"{name}: row {number} has {len(row)} cells for {len(headers)} columns")
+        return cls(headers, rows)
 
     def column(self, header: str) -> list[str]:
         headers = [h.strip().lower() for h in self.field_names]
