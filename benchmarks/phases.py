@@ -4,7 +4,8 @@
 
 Grades the three master notebooks of one student (full marks expected) with the real CLI path
 (sandbox proof, worker processes, nbgrader, feedback, class gradebook) and tabulates the phases
-each result records (see autograder/preprocessors/execute.py and autograder/worker.py).
+each result records (see autograder/preprocessors/execute.py and autograder/worker.py). Then runs
+each master again in a plain kernel and tabulates that kernel's CPU seconds by the same phases.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def main(argv: list[str] | None = None) -> None:
              f"Whole run, including the sandbox proof and the template gradebook: {wall:.0f} s wall.",
              "", "Scores: " + ", ".join(f"{r.assignment} {r.scores.auto_score:g}/{r.auto_max_score:g}"
                                         for r in run.results)]
+    cpu = {assignment: master_kernel_cpu(assignment, settings.budget, settings.data_dir)
+           for assignment in course.assignments()}
+    lines += ["", f"CPU seconds of the kernel alone, per phase: each master run again at `{args.budget}` in a plain "
+              "kernel (no sandbox, nothing else running), read from /proc after every cell. TensorFlow's threads "
+              "make a training cell's CPU seconds exceed its wall seconds.", "", *cpu_table(cpu)]
     DOC.write_text("\n".join(lines) + "\n")
     print(DOC.read_text())
 
@@ -62,6 +68,56 @@ def phase_table(results: list[Result]) -> list[str]:
         lines.append(f"| {phase} | " + " | ".join(f"{v:.1f}" for v in values) + f" | {sum(values):.1f} |")
     totals = [r.seconds for r in by_assignment.values()]
     return lines + ["| **notebook total** | " + " | ".join(f"**{v:.1f}**" for v in totals) + f" | **{sum(totals):.1f}** |"]
+
+
+def master_kernel_cpu(assignment: str, budget: str, data_dir: str) -> dict[str, float]:
+    """CPU seconds of a kernel running the master of ``assignment`` at ``budget`` as the grader would, by phase."""
+    import nbformat
+
+    from helpers.budget import BUDGET_ENV, GRADER_BUDGET_ENV
+
+    nb = nbformat.read(examples.notebook_path(assignment), as_version=4)
+    env = {**os.environ, BUDGET_ENV: budget, GRADER_BUDGET_ENV: budget, "NNLAB_DATA_DIR": data_dir,
+           "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return kernel_cpu(nb, course.setup_sources(assignment), env)
+
+
+def kernel_cpu(nb, setup_sources: list[str], env: dict[str, str]) -> dict[str, float]:
+    """CPU seconds of a plain kernel (environment ``env``) running ``nb``, by grading phase."""
+    from nbclient import NotebookClient
+
+    from autograder.preprocessors.execute import cell_phase
+
+    seconds: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        client = NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": folder}})
+        with client.setup_kernel(env=env):
+            pid = client.km.provisioner.process.pid
+            last = seconds["kernel start"] = _cpu_seconds(pid)
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+                now = _cpu_seconds(pid)
+                phase = cell_phase(cell, setup_sources)
+                seconds[phase] = seconds.get(phase, 0.0) + now - last
+                last = now
+    return seconds
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process ``pid``, all its threads (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_table(cpu: dict[str, dict[str, float]]) -> list[str]:
+    """A markdown table: CPU seconds of each phase (rows) per assignment (columns), and the kernels' totals."""
+    phases = list(dict.fromkeys(p for seconds in cpu.values() for p in seconds))
+    lines = ["| phase (kernel CPU s) | " + " | ".join(cpu) + " | all |", "|---" * (len(cpu) + 2) + "|"]
+    for phase in phases:
+        values = [seconds.get(phase, 0.0) for seconds in cpu.values()]
+        lines.append(f"| {phase} | " + " | ".join(f"{v:.1f}" for v in values) + f" | {sum(values):.1f} |")
+    totals = [sum(seconds.values()) for seconds in cpu.values()]
+    return lines + ["| **kernel total** | " + " | ".join(f"**{v:.1f}**" for v in totals) + f" | **{sum(totals):.1f}** |"]
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import pytest
 
 from autograder.results import Result
 from benchmarks.bench import markdown
-from benchmarks.phases import phase_table
+from benchmarks.phases import cpu_table, kernel_cpu, phase_table
 
 
 def _result(assignment: str, phases: dict[str, float]) -> Result:
@@ -22,6 +22,23 @@ def test_phase_table_has_a_row_per_phase_a_column_per_notebook_and_totals():
     assert "| kernel start | 0.5 | 0.7 | 1.2 |" in table
     assert "| verification (probe and checks) | 0.0 | 4.0 | 4.0 |" in table
     assert table[-1] == "| **notebook total** | **11.5** | **5.7** | **17.2** |"
+
+
+def test_a_kernels_cpu_seconds_go_to_the_phase_of_the_cell_that_spent_them():
+    import nbformat
+
+    setup = "import time"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(setup),
+        nbformat.v4.new_code_cell("end = time.process_time() + 0.6\nwhile time.process_time() < end:\n    pass",
+                                  metadata={"nnlab": {"training": True}}),
+        nbformat.v4.new_code_cell("time.sleep(0.6)")])
+    seconds = kernel_cpu(nb, [setup], dict(os.environ))
+    assert 0.55 < seconds["training cells"] < 1.5
+    assert seconds["other cells"] < 0.3 and seconds["imports and data loading"] < 0.3 and seconds["kernel start"] > 0
+    table = cpu_table({"a1": {"kernel start": 0.5, "training cells": 10.0}, "a2": {"kernel start": 0.7}})
+    assert table[0] == "| phase (kernel CPU s) | a1 | a2 | all |"
+    assert "| training cells | 10.0 | 0.0 | 10.0 |" in table and table[-1].startswith("| **kernel total** | **10.5** | **0.7**")
 
 
 def test_make_bench_reports_the_phases_of_the_one_submission_run():

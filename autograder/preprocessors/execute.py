@@ -16,6 +16,20 @@ from nbgrader.preprocessors import Execute
 from traitlets import List, Unicode
 
 
+def cell_phase(cell, setup_sources: list[str]) -> str:
+    """Where a cell's time goes in the grading-time breakdown (``setup_sources``: the released set-up cells)."""
+    meta = cell.get("metadata", {})
+    if cell.cell_type != "code" or not cell.source.strip():
+        return "other cells"
+    if cell.source.strip() in setup_sources:
+        return "imports and data loading"
+    if meta.get("nnlab", {}).get("training"):
+        return "training cells"
+    if meta.get("nbgrader", {}).get("grade") and not meta.get("nbgrader", {}).get("solution"):
+        return "test cells"
+    return "other cells"
+
+
 class RecordingExecute(Execute):
     """Execute that writes ``progress_file`` (JSON) before each cell and when the kernel is lost."""
 
@@ -49,20 +63,7 @@ class RecordingExecute(Execute):
             self._write(index, cell, event=event, elapsed=time.monotonic() - started)
             raise
         finally:
-            self._add(self._phase(cell), time.monotonic() - started)
-
-    def _phase(self, cell) -> str:
-        """Where a cell's time goes in the grading-time breakdown."""
-        meta = cell.get("metadata", {})
-        if cell.cell_type != "code" or not cell.source.strip():
-            return "other cells"
-        if cell.source.strip() in self.setup_sources:
-            return "imports and data loading"
-        if meta.get("nnlab", {}).get("training"):
-            return "training cells"
-        if meta.get("nbgrader", {}).get("grade") and not meta.get("nbgrader", {}).get("solution"):
-            return "test cells"
-        return "other cells"
+            self._add(cell_phase(cell, self.setup_sources), time.monotonic() - started)
 
     def _add(self, phase: str, seconds: float) -> None:
         self._seconds[phase] = round(self._seconds.get(phase, 0.0) + seconds, 3)
