@@ -93,17 +93,17 @@ def kernel_cpu(nb, setup_sources: list[str], env: dict[str, str]) -> dict[str, f
         client = NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": folder}})
         with client.setup_kernel(env=env):
             pid = client.km.provisioner.process.pid
-            last = seconds["kernel start"] = _cpu_seconds(pid)
+            last = seconds["kernel start"] = process_cpu_seconds(pid)
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
-                now = _cpu_seconds(pid)
+                now = process_cpu_seconds(pid)
                 phase = cell_phase(cell, setup_sources)
                 seconds[phase] = seconds.get(phase, 0.0) + now - last
                 last = now
     return seconds
 
 
-def _cpu_seconds(pid: int) -> float:
+def process_cpu_seconds(pid: int) -> float:
     """User and system CPU seconds of process ``pid``, all its threads (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

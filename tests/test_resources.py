@@ -13,15 +13,11 @@ import time
 import pytest
 
 from autograder.sandboxes import resources
+from benchmarks.phases import process_cpu_seconds
 
 BUSY = "import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass"
 ALLOCATE = ("import time\nblock = bytearray({size})\nfor i in range(0, len(block), 4096):\n    block[i] = 1\n"
             "time.sleep(3)")
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime in clock ticks (USER_HZ = 100)
 
 
 @pytest.fixture()
@@ -52,7 +48,7 @@ def test_a_submission_with_many_busy_processes_gets_no_more_cpu_than_a_quiet_nei
     burners = [_start_in(greedy, BUSY.format(seconds=4)) for _ in range(6)]
     worker = _start_in(honest, BUSY.format(seconds=4))
     time.sleep(3.5)
-    honest_seconds, greedy_seconds = _cpu_seconds(worker.pid), sum(_cpu_seconds(p.pid) for p in burners)
+    honest_seconds, greedy_seconds = process_cpu_seconds(worker.pid), sum(process_cpu_seconds(p.pid) for p in burners)
     for process in [*burners, worker]:
         process.wait()
     # equal shares: the one honest process gets about what all six burners get together (1.0 on a quiet machine,
