@@ -1,7 +1,7 @@
 """One grading job: what it needs, and running it in its own process with retries of the grader's failures.
 
-Both runners (local processes, Dask) call :func:`run_job`; the job carries its settings, so a
-worker never depends on its own environment.
+Both runners (local processes, Dask) call :func:`run_job` with a :class:`Slot`; the job carries its
+settings, so a worker never depends on its own environment.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from autograder.launcher import LaunchedWorker, Launcher, LauncherFailed
 from autograder.results import Problem, Result
 from autograder.sandboxes import resources
 from autograder.settings import GradingSettings
@@ -66,18 +66,33 @@ class Job:
                       sandbox=self.settings.sandbox, key=self.key)
 
 
-def run_job(job: Job, verifier: VerifierService, *, attempts: int = ATTEMPTS) -> Result:
-    """Grade ``job`` in a fresh process; retry while the grader fails, logging each cause to ``attempts.log``.
+@dataclass
+class Slot:
+    """What one grading slot keeps warm for its jobs, one job at a time: a verifier and a worker launcher."""
 
-    ``verifier`` is the calling slot's warm verifier (one job at a time uses it).
-    """
+    verifier: VerifierService = field(default_factory=VerifierService)
+    launcher: Launcher = field(default_factory=Launcher)
+
+    def close(self) -> None:
+        self.launcher.close()
+        self.verifier.close()
+
+    def __enter__(self) -> "Slot":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def run_job(job: Job, slot: Slot, *, attempts: int = ATTEMPTS) -> Result:
+    """Grade ``job`` in a fresh process; retry while the grader fails, logging each cause to ``attempts.log``."""
     work = Path(job.work)
     work.mkdir(parents=True, exist_ok=True)
     (work / "job.json").write_text(job.to_json())
     started = time.monotonic()
     with (work / "attempts.log").open("a") as log:
         for attempt in range(1, attempts + 1):
-            result = _one_attempt(job, verifier)
+            result = _one_attempt(job, slot)
             result.attempts = attempt
             log.write(f"attempt {attempt}: {result.status}\n")
             if result.graded:
@@ -89,32 +104,34 @@ def run_job(job: Job, verifier: VerifierService, *, attempts: int = ATTEMPTS) ->
     return result
 
 
-def _one_attempt(job: Job, verifier: VerifierService) -> Result:
+def _one_attempt(job: Job, slot: Slot) -> Result:
     work = Path(job.work)
     result_file, progress = work / "attempt.json", job.progress_file
     result_file.unlink(missing_ok=True)
     progress.unlink(missing_ok=True)
     try:
-        address = verifier.address(job.settings.data_dir, job.settings.limits.memory_bytes)
+        address = slot.verifier.address(job.settings.data_dir, job.settings.limits.memory_bytes)
     except VerifierUnavailable as error:
         return job.empty_result(Problem.infrastructure(str(error)))
     group = resources.create(f"{os.getpid()}-{time.monotonic_ns()}", job.settings.limits.memory_bytes)
-    with (work / "worker.log").open("w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(work / "job.json")], stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1", "NNLAB_GRADER_PID": str(os.getpid()),
-                                        **resources.to_env(group), **address.to_env()})
-        try:
-            process.wait(timeout=job.wall_seconds)
-        except subprocess.TimeoutExpired:
-            return job.empty_result(_killed_at_wall_limit(job))
-        finally:
-            _end_process_group(process)
-            if group is not None:
-                group.remove()
-            resources.release_quotas(work)
+    (work / "worker.log").write_bytes(b"")
+    try:
+        process = slot.launcher.start(work / "job.json", {**resources.to_env(group), **address.to_env()},
+                                      work / "worker.log")
+    except LauncherFailed as error:
+        _remove(group, work)
+        return job.empty_result(Problem.infrastructure(str(error)))
+    try:
+        process.wait(timeout=job.wall_seconds)
+    except subprocess.TimeoutExpired:
+        return job.empty_result(_killed_at_wall_limit(job))
+    finally:
+        _end_process_group(process)
+        _remove(group, work)
     if process.returncode == 0 and result_file.exists():
         return Result.from_dict(json.loads(result_file.read_text()))
+    if process.returncode is None:
+        return job.empty_result(Problem.infrastructure("the worker launcher ended while the job ran"))
     tail = (work / "worker.log").read_text(errors="replace")[-300:].strip().splitlines()
     return job.empty_result(Problem.infrastructure(
         f"the grader process failed (exit code {process.returncode}): {tail[-1] if tail else 'no output'}"))
@@ -132,7 +149,14 @@ def _killed_at_wall_limit(job: Job) -> Problem:
     return Problem.infrastructure(f"grading stalled before any student code ran (stopped after {job.wall_seconds} s)")
 
 
-def _end_process_group(process: subprocess.Popen) -> None:
+def _remove(group: resources.Group | None, work: Path) -> None:
+    """End every process left in the job's group and release its disk quotas."""
+    if group is not None:
+        group.remove()
+    resources.release_quotas(work)
+
+
+def _end_process_group(process: LaunchedWorker) -> None:
     """Kill what is left of the worker's process group (its kernels end with it: bwrap --die-with-parent)."""
     try:
         os.killpg(process.pid, signal.SIGKILL)

@@ -1,6 +1,4 @@
-"""Grade one student's submission of one assignment (run in its own process by :mod:`autograder.jobs`).
-
-    python -m autograder.worker WORK/job.json
+"""Grade one student's submission of one assignment, in a process of its own (forked by :mod:`autograder.launcher`).
 
 The job folder gets a private nbgrader course (a copy of the template gradebook, the submitted
 notebooks) and a scratch folder that is the sandboxed kernel's only writable place. The result
@@ -16,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +21,6 @@ from pathlib import Path
 import nbformat
 
 from autograder import course, gradebook, integrity, sandboxes
-from autograder.lifetime import die_with_grader
 from autograder.sandboxes import resources
 from autograder.jobs import Job
 from autograder.results import GradeRow, Problem, Result, TestOutcome
@@ -328,17 +324,12 @@ def grade(job: Job) -> Result:
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    die_with_grader()
+def run(job_file: Path) -> int:
+    """Grade the job described in ``job_file`` and write ``attempt.json`` beside it (this process is the job's)."""
     group = resources.join_from_env()
-    job_file = Path((argv or sys.argv[1:])[0])
     job = Job.from_json(job_file.read_text())
     result = grade(job)
     limits = job.settings.limits
     result.resources = resources.describe(group, limits.memory_bytes, limits.scratch_bytes if result.disk_quota else None)
     (job_file.parent / "attempt.json").write_text(json.dumps(result.to_dict(), indent=1))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

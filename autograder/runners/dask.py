@@ -18,22 +18,21 @@ import threading
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from autograder.jobs import Job, run_job
+from autograder.jobs import Job, Slot, run_job
 from autograder.results import Problem, Result
-from autograder.verify.service import VerifierService
 
 TASK_RETRIES = 2
 
 
-_VERIFIERS = threading.local()
+_SLOTS = threading.local()
 
 
-def _thread_verifier() -> VerifierService:
-    """One warm verifier per Dask worker thread, stopped when the worker process exits."""
-    if not hasattr(_VERIFIERS, "service"):
-        _VERIFIERS.service = VerifierService()
-        atexit.register(_VERIFIERS.service.close)
-    return _VERIFIERS.service
+def _thread_slot() -> Slot:
+    """One warm slot (verifier and worker launcher) per Dask worker thread, stopped when the worker process exits."""
+    if not hasattr(_SLOTS, "slot"):
+        _SLOTS.slot = Slot()
+        atexit.register(_SLOTS.slot.close)
+    return _SLOTS.slot
 
 
 def grade_remote(payload: dict) -> dict:
@@ -49,7 +48,7 @@ def grade_remote(payload: dict) -> dict:
         work = root / "out" / "work" / "jobs" / f"{job.student}__{job.assignment}"
         job = dataclasses.replace(job, folder=str(folder), work=str(work), template_db=str(root / "template.db"),
                                   hide=(str(root / "submissions"), str(root / "out")))
-        result = run_job(job, _thread_verifier())
+        result = run_job(job, _thread_slot())
         feedback = {str(p.relative_to(work)): p.read_text() for p in work.glob("course/feedback/*/*/*.html")}
         return {"result": result.to_dict(), "feedback": feedback}
     finally:

@@ -1,4 +1,4 @@
-"""Local runner: a pool of threads, each supervising one worker process at a time, each with a warm verifier."""
+"""Local runner: a pool of threads, each supervising one worker process at a time from its own warm slot."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import queue
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Iterable, Iterator
 
-from autograder.jobs import Job, run_job
+from autograder.jobs import Job, Slot, run_job
 from autograder.results import Problem, Result
-from autograder.verify.service import VerifierService
 
 # Peak resident memory of one grading kernel at the `grade` budget is ~1.3 GiB (a3, CIFAR-10);
 # the margin covers nbgrader, the worker process and the slot's warm verifier (~1.1 GiB resident).
@@ -38,21 +37,21 @@ class LocalRunner:
         self.workers = max(1, workers or default_workers())
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Result]]:
-        verifiers: queue.SimpleQueue[VerifierService] = queue.SimpleQueue()
-        slots = [VerifierService() for _ in range(self.workers)]
-        for verifier in slots:
-            verifiers.put(verifier)
+        free: queue.SimpleQueue[Slot] = queue.SimpleQueue()
+        slots = [Slot() for _ in range(self.workers)]
+        for slot in slots:
+            free.put(slot)
 
-        def graded(job: Job) -> Result:  # each slot keeps one warm verifier for all its jobs
-            verifier = verifiers.get()
+        def graded(job: Job) -> Result:  # a slot's warm verifier and launcher serve all its jobs, one at a time
+            slot = free.get()
             try:
-                return run_job(job, verifier)
+                return run_job(job, slot)
             finally:
-                verifiers.put(verifier)
+                free.put(slot)
 
         with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=self.workers) as pool:
-            for verifier in slots:
-                stack.enter_context(verifier)
+            for slot in slots:
+                stack.enter_context(slot)
             futures = {pool.submit(graded, job): job for job in jobs}
             for future in as_completed(futures):
                 job = futures[future]
