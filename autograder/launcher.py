@@ -41,10 +41,10 @@ class LaunchedWorker:
         """The exit code (negative: killed by that signal); None when the launcher died before telling it."""
         if self.returncode is None:
             answer = self._launcher._answer(timeout)
-            self.returncode = answer.get("exit") if answer is not None else None
             if answer is None:
                 self._launcher.close()
                 return None
+            self.returncode = answer.get("exit")
         return self.returncode
 
 
