@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export NNLAB_DATA_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared/datasets))
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: setup test demo lab formgrader release bundle bench reproduce walkthrough walkthrough-record clean
+.PHONY: setup lint test test-fast demo lab formgrader release bundle bench reproduce walkthrough walkthrough-record clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +17,15 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install the kit
 
-test: $(STAMP)  ## the whole test suite at the smoke budget, two test processes (exit code 5, "no tests", counts as failure)
+lint: $(STAMP)  ## ruff over every Python file (a file that does not parse, an undefined name, an unused import fails)
+	$(BIN)/ruff check .
+
+test: lint  ## lint, then the whole test suite at the smoke budget, two test processes (exit code 5, "no tests", counts as failure)
 	NNLAB_BUDGET=smoke $(BIN)/python -m pytest -n $(or $(TEST_PROCESSES),2) --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+test-fast: lint  ## lint, then every test not marked slow (nothing trains a model or grades a notebook)
+	NNLAB_BUDGET=smoke $(BIN)/python -m pytest -n $(or $(TEST_PROCESSES),2) --dist loadgroup -m "not slow" $(PYTEST_ARGS)
 
 demo: $(STAMP)  ## the kit's main job, at a small budget (installs bubblewrap when run as root and it is missing)
 	@command -v bwrap >/dev/null 2>&1 || { \

@@ -276,7 +276,7 @@ def markdown(report: dict, command: str = "python -m benchmarks.bench") -> str:
                 cpu = ("—", "—") if row["cpu_s"] is None else (f"{row['cpu_s']:.0f}",
                                                                 f"{row['cpu_s'] / row['submissions']:.0f}")
                 lines.append(f"| {text} | {row['wall_s']:.0f} | {cpu[0]} | {cpu[1]} | {row['submissions_per_min']:.2f} |")
-        lines += ["", f"Per notebook (one submission): " + ", ".join(
+        lines += ["", "Per notebook (one submission): " + ", ".join(
             f"{a} {s:.0f} s" for a, s in sorted(one["per_notebook_s"].items())),
                   f"Speed-up with 2 workers: {g['speedup_2_workers']:.2f}x.", "",
                   "Where the time of the one-submission run went, seconds per phase (see `docs/grading-phases.md`):",

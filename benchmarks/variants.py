@@ -36,7 +36,7 @@ def epoch_seconds(model_name: str, variant: str, epochs: int) -> list[float]:
     import keras
 
     from helpers import data, epoch_loop
-from reference import models
+    from reference import models
     from helpers.optimizers import FusedAdam
 
     if variant == "+ bfloat16":

@@ -66,8 +66,8 @@ def test_build_cnn(evidence: Evidence) -> None:
         pattern = _pattern(extra, bn)
         require(matches(tokens(model), pattern),
                 f"{call} has layers {' → '.join(tokens(model))}, expected {describe(pattern)}")
-        convolutions = [l for l in model.layers if type(l).__name__ == "Conv2D"]
-        require(all(tuple(l.kernel_size) == (3, 3) and l.padding == "same" for l in convolutions),
+        convolutions = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
+        require(all(tuple(c.kernel_size) == (3, 3) and c.padding == "same" for c in convolutions),
                 f"{call}: use 3x3 kernels with padding='same'")
 
 

@@ -8,7 +8,7 @@ loaded by the verifier's own process (:mod:`autograder.verify.service`).
 from __future__ import annotations
 
 import importlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
