@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -25,6 +30,27 @@ def test_no_hidden_test_runs_in_the_students_kernel():
 
 def test_the_harness_and_the_probe_agree_on_the_start_marker():
     assert harness.STARTED == probe.STARTED
+
+
+def test_a_probe_loads_no_plotting_until_a_definition_uses_it(tmp_path):
+    """Keras comes without pandas and matplotlib, the master's ``from helpers import plots`` loads nothing, and a
+    student's definitions still get the real modules when they use them."""
+    heavy = "('pandas', 'matplotlib', 'seaborn')"
+    spec = {"preamble": definitions.preamble(examples.solved("a1_noise_mlp")), "calls": [
+        {"name": name, "function": name, "args": [], "kwargs": {}, "output": "array"}
+        for name in ("loaded_at_first", "uses_them")], "definitions": [
+        f"def loaded_at_first():\n    import sys\n    return np.array([n in sys.modules for n in {heavy}])",
+        "def uses_them():\n    import sys, pandas\n    return np.array([callable(plots.image_grid), "
+        "type(pandas.DataFrame()).__name__ == 'DataFrame', 'seaborn' in sys.modules])"]}
+    (tmp_path / "probe.json").write_text(json.dumps(spec))
+    (tmp_path / "out").mkdir()
+    completed = subprocess.run([sys.executable, str(harness.__file__)], cwd=tmp_path, capture_output=True, text=True,
+                               timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert all(call["ok"] for call in manifest["calls"].values()), (manifest, completed.stdout[-2000:])
+    assert not manifest["skipped"]
+    assert np.load(tmp_path / "out" / "loaded_at_first.npy").tolist() == [False, False, False]
+    assert np.load(tmp_path / "out" / "uses_them.npy").tolist() == [True, True, True]
 
 
 def test_definitions_keep_defs_imports_and_constants_and_drop_the_rest():
