@@ -37,7 +37,8 @@ def _settings(args: argparse.Namespace):
     from autograder.settings import Limits, make_settings
 
     return make_settings(budget=args.budget, data_dir=args.data_dir or os.environ.get("NNLAB_DATA_DIR"),
-                         limits=Limits(memory_bytes=args.memory_gb * 2**30), cell_timeout=args.cell_timeout,
+                         limits=Limits(memory_bytes=args.memory_gb * 2**30,
+                                       scratch_bytes=round(args.scratch_gb * 2**30)), cell_timeout=args.cell_timeout,
                          notebook_timeout=args.notebook_timeout)
 
 
@@ -223,6 +224,7 @@ def _walkthrough(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from autograder.sandboxes.choose import CHOICES as SANDBOX_CHOICES
+    from autograder.settings import Limits
     from helpers.budget import BUDGETS
 
     budget_names = list(BUDGETS)
@@ -265,6 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds a non-training cell may run (default 120; training cells get the budget's limit)")
     p.add_argument("--notebook-timeout", type=int, default=900, help="wall-clock seconds per notebook (default 900)")
     p.add_argument("--memory-gb", type=int, default=12, help="address-space limit of a kernel in GiB (default 12)")
+    p.add_argument("--scratch-gb", type=float, default=Limits().scratch_bytes / 2**30,
+                   help="disk quota of a submission's writable folders in GiB, where the grader runs as root "
+                        "(default %(default)g)")
     p.add_argument("--keep-scratch", action="store_true",
                    help="keep each job's scratch folder (what the kernel wrote) for debugging")
     p.add_argument("--scheduler", help="Dask scheduler address (tcp://HOST:PORT): one task per submission on the "

@@ -87,6 +87,8 @@ def make_settings(*, budget: str = "grade", data_dir: str | Path | None, sandbox
         raise SettingsError(f"cannot read {', '.join(unreadable)} in {mirror}: check its permissions")
     if (cell_timeout is not None and cell_timeout <= 0) or notebook_timeout <= 0:
         raise SettingsError("timeouts must be positive numbers of seconds")
+    if limits is not None and min(limits.memory_bytes, limits.scratch_bytes) < 2**20:
+        raise SettingsError("--memory-gb and --scratch-gb must be positive (at least a MiB)")
     return GradingSettings(budget=budget, data_dir=str(mirror), sandbox=sandbox, limits=limits or Limits(),
                            cell_timeout=cell_timeout or course.CELL_TIMEOUT_S, notebook_timeout=notebook_timeout)
 

@@ -55,7 +55,7 @@ def robustness(tmp_path_factory):
     deleted.cells = [c for c in deleted.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_build_mlp"]
     examples.write_submission(subs, "deletes-tests", A1, deleted)
     completed = run_cli("grade", str(subs), "--out", str(out), "--workers", "2", "--cell-timeout", "20",
-                        "--memory-gb", "8")
+                        "--memory-gb", "8", "--scratch-gb", "0.5")  # the disk filler hits 0.5 GiB in ~1 s
     assert completed.returncode == 0, completed.stderr[-3000:]
     return out, completed
 

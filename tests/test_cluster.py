@@ -11,8 +11,8 @@ import shutil
 import signal
 import subprocess
 import threading
-import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -66,14 +66,19 @@ def test_cluster_run_survives_a_dead_worker_and_matches_local(cluster, shared_cl
     address, workers = cluster
     small_class = three_of_a1(tmp_path / "submissions")
 
-    def kill_one_worker_mid_run():
-        time.sleep(25)  # both workers are busy grading their first submission by now
+    finished = threading.Event()
+
+    def kill_one_worker_mid_run():  # as soon as it grades a submission, whatever the machine's speed
+        while not grading_in(workers[0].pid):
+            if finished.wait(0.2):
+                return
         workers[0].send_signal(signal.SIGKILL)
 
     killer = threading.Thread(target=kill_one_worker_mid_run)
     killer.start()
     remote = run_cli("grade", str(small_class), "--out", str(tmp_path / "cluster"), "--scheduler", address,
                      "--db", postgres_url)
+    finished.set()
     killer.join()
     assert remote.returncode == 0, remote.stderr[-3000:]
     assert workers[0].poll() is not None, "the worker was not killed during the run"
@@ -90,6 +95,28 @@ def test_cluster_run_survives_a_dead_worker_and_matches_local(cluster, shared_cl
     assert sorted(rows) == [("blank", 1), ("master", 1), ("wrong-width", 1)]  # every student exactly once
     exported = run_cli("export", "--out", str(tmp_path / "cluster"), "--db", postgres_url)
     assert exported.returncode == 0 and "3 rows" in exported.stdout
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, their children, ...)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return [found for child in children for found in (child, *descendants(child))]
+
+
+def grading_in(worker: int) -> bool:
+    """Whether a Dask worker process is grading now: its slot's launcher has forked a job's worker."""
+    for pid in descendants(worker):
+        try:
+            if b"autograder.launcher" in Path(f"/proc/{pid}/cmdline").read_bytes() and descendants(pid):
+                return True
+        except OSError:
+            pass
+    return False
 
 
 def test_concurrent_graders_share_a_postgres_gradebook(postgres_url, tmp_path):
