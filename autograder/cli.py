@@ -44,6 +44,7 @@ def _settings(args: argparse.Namespace):
 
 def _grade(args: argparse.Namespace) -> int:
     from autograder.gradebook import GradebookUnavailable
+    from autograder.lifetime import GradingStopped, OutInUse
     from autograder.pipeline import grade_class
     from autograder.sandboxes import SandboxUnavailable
     from autograder.settings import SettingsError
@@ -60,7 +61,11 @@ def _grade(args: argparse.Namespace) -> int:
             runner = LocalRunner(args.workers)
         run = grade_class(Path(args.submissions), Path(args.out), settings, sandbox=args.sandbox, runner=runner,
                           resume=not args.no_resume, db_url=args.db, keep_scratch=args.keep_scratch)
-    except (FileNotFoundError, SandboxUnavailable, SettingsError) as error:
+    except GradingStopped as stop:
+        print(f"grading stopped by {stop}: every submission graded before is kept in {args.out}, and nothing of "
+              "the run is left running or mounted. Run the same command again to grade the rest.", file=sys.stderr)
+        return stop.exit_code
+    except (FileNotFoundError, SandboxUnavailable, SettingsError, OutInUse) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
     except GradebookUnavailable as error:
@@ -182,6 +187,23 @@ def _collect(args: argparse.Namespace) -> int:
     counts = Counter(e.outcome for e in entries)
     print(f"{len(entries)} file(s): " + ", ".join(f"{counts[o]} {o.value}" for o in Outcome) +
           f"; report: {Path(args.dest) / REPORT_NAME}")
+    return EXIT_OK
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from autograder.lifetime import OutInUse, clean_stale, only_run_into
+
+    out = Path(args.out)
+    if not out.is_dir():
+        print(f"error: {out} is not a folder: pass the --out folder of `grade`", file=sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        with only_run_into(out):
+            removed = clean_stale(out)
+    except OutInUse as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print("\n".join(removed) if removed else f"nothing to clean: no run into {out} left anything behind")
     return EXIT_OK
 
 
@@ -316,6 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "run in walkthrough/full/")
     p.set_defaults(run=_walkthrough)
 
+    p = sub.add_parser("clean", help="remove what a killed `grade` left behind (its mounts, control groups and "
+                                     "temporary folders); `grade` does it too before it starts")
+    p.add_argument("out", metavar="OUT", help="the --out folder of `grade`")
+    p.set_defaults(run=_clean)
+
     p = sub.add_parser("demo", help="release, make an example class, grade it in the sandbox, report")
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
     p.add_argument("--workers", type=int, default=2)
@@ -326,8 +353,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the CLI and of the ``nnlab-autograder`` console script."""
+    from autograder.lifetime import GradingStopped, stopping_on_signals
+
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    with stopping_on_signals():
+        try:
+            return args.run(args)
+        except GradingStopped as stop:
+            print(f"stopped by {stop}", file=sys.stderr)
+            return stop.exit_code
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from autograder.verify.service import VerifierService, VerifierUnavailable
 
 ATTEMPTS = 3  # one try and two retries of infrastructure failures
 RETRY_PAUSE_S = 2.0
+STOPPED = "grading was stopped"  # the attempt's status in attempts.log when a signal stopped it
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,14 @@ class Slot:
 
     verifier: VerifierService = field(default_factory=VerifierService)
     launcher: Launcher = field(default_factory=Launcher)
+    stopping: bool = False  # set by :meth:`interrupt`: the job running now ends, and no other starts
+
+    def interrupt(self) -> None:
+        """Stop the job running in this slot now (from another thread): its worker, kernels and verifier end,
+        and :func:`run_job` returns without retrying; its thread then removes the job's groups and mounts."""
+        self.stopping = True
+        self.launcher.kill()
+        self.verifier.kill()
 
     def close(self) -> None:
         self.launcher.close()
@@ -95,7 +104,7 @@ def run_job(job: Job, slot: Slot, *, attempts: int = ATTEMPTS) -> Result:
             result = _one_attempt(job, slot)
             result.attempts = attempt
             log.write(f"attempt {attempt}: {result.status}\n")
-            if result.graded:
+            if result.graded or slot.stopping:
                 break
             if attempt < attempts:
                 time.sleep(RETRY_PAUSE_S * attempt)
@@ -109,6 +118,8 @@ def _one_attempt(job: Job, slot: Slot) -> Result:
     result_file, progress = work / "attempt.json", job.progress_file
     result_file.unlink(missing_ok=True)
     progress.unlink(missing_ok=True)
+    if slot.stopping:
+        return job.empty_result(Problem.infrastructure(STOPPED))
     try:
         address = slot.verifier.address(job.settings.data_dir, job.settings.limits.memory_bytes)
     except VerifierUnavailable as error:
@@ -116,8 +127,12 @@ def _one_attempt(job: Job, slot: Slot) -> Result:
     group = resources.create(f"{os.getpid()}-{time.monotonic_ns()}", job.settings.limits.memory_bytes)
     (work / "worker.log").write_bytes(b"")
     try:
+        if slot.stopping:
+            raise LauncherFailed(STOPPED)
         process = slot.launcher.start(work / "job.json", {**resources.to_env(group), **address.to_env()},
                                       work / "worker.log")
+        if slot.stopping:  # interrupted while the worker started: it may have missed the launcher's kill
+            slot.launcher.kill()
     except LauncherFailed as error:
         _remove(group, work)
         return job.empty_result(Problem.infrastructure(str(error)))
@@ -128,6 +143,8 @@ def _one_attempt(job: Job, slot: Slot) -> Result:
     finally:
         _end_process_group(process)
         _remove(group, work)
+    if slot.stopping:
+        return job.empty_result(Problem.infrastructure(STOPPED))
     if process.returncode == 0 and result_file.exists():
         return Result.from_dict(json.loads(result_file.read_text()))
     if process.returncode is None:

@@ -36,12 +36,14 @@ class LaunchedWorker:
         self._launcher = launcher
         self.pid = pid
         self.returncode: int | None = None
+        self._launcher_gone = False
 
     def wait(self, timeout: float | None = None) -> int | None:
         """The exit code (negative: killed by that signal); None when the launcher died before telling it."""
-        if self.returncode is None:
+        if self.returncode is None and not self._launcher_gone:
             answer = self._launcher._answer(timeout)
             if answer is None:
+                self._launcher_gone = True
                 self._launcher.close()
                 return None
             self.returncode = answer.get("exit")
@@ -98,6 +100,16 @@ class Launcher:
             return json.loads(line)
         except ValueError:
             return None
+
+    def kill(self) -> None:
+        """Kill the launcher's process group (its worker dies with it) from any thread; the thread that waits for
+        the worker then sees the launcher gone. Only signals: the process and its pipes stay for :meth:`close`."""
+        process = self._process
+        if process is not None and process.returncode is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def close(self) -> None:
         """Stop the launcher (its workers die with it); safe to call twice."""

@@ -1,10 +1,56 @@
-"""Processes the grader starts never outlive it."""
+"""Processes the grader starts never outlive it, a signal stops it cleanly, and what a killed run left is removed.
+
+While :func:`stopping_on_signals` runs, SIGINT (Ctrl-C), SIGTERM and SIGHUP raise :class:`GradingStopped`
+(a :class:`KeyboardInterrupt`) in Python's main thread, so one ``except`` clause stops grading whichever
+came. A run that got SIGKILL cleans nothing: :func:`clean_stale` finds its mounts, control groups and
+folders by the dead grader's pid and removes them.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import re
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class GradingStopped(KeyboardInterrupt):
+    """A signal asked the grader to stop: Ctrl-C (SIGINT), SIGTERM, or a lost terminal (SIGHUP)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """What a shell reports for a process ended by this signal (130 for Ctrl-C)."""
+        return 128 + self.signum
+
+
+@contextlib.contextmanager
+def stopping_on_signals() -> Iterator[None]:
+    """While the block runs, SIGINT, SIGTERM and SIGHUP raise :class:`GradingStopped` in the main thread."""
+
+    def stop(signum: int, _frame) -> None:
+        for name in STOP_SIGNALS:  # one stop is enough: a second signal must not interrupt the clean-up
+            signal.signal(name, signal.SIG_IGN)
+        raise GradingStopped(signum)
+
+    before = {name: signal.signal(name, stop) for name in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for name, handler in before.items():
+            signal.signal(name, handler)
 
 
 def die_with_parent(parent: int | None) -> None:
@@ -23,3 +69,90 @@ def die_with_grader() -> None:
     """:func:`die_with_parent` for a process the grader started, which names itself in ``NNLAB_GRADER_PID``."""
     parent = os.environ.get("NNLAB_GRADER_PID", "")
     die_with_parent(int(parent) if parent.isdigit() else None)
+
+
+class OutInUse(RuntimeError):
+    """Another grading run is writing into the same output folder."""
+
+
+@contextlib.contextmanager
+def only_run_into(out: Path) -> Iterator[None]:
+    """Hold ``out`` for this process while the block runs (released when it ends, however it ends); raise
+    :class:`OutInUse` at once where another process holds it."""
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / ".grading.lock").open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            raise OutInUse(f"another grading run (pid {lock.read().strip() or '?'}) is writing into {out}: wait "
+                           "for it to finish or stop it (Ctrl-C) first") from None
+        lock.truncate(0)
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
+
+
+# ---- what a killed grader left behind ----------------------------------------------------------------
+
+OWNED_FOLDER = "nnlab-{kind}-{pid}-"  # temporary folders of a grading process: its pid in the name
+OWNED_ROOT = Path("/tmp")  # short paths: the folders hold Unix sockets (at most 107 bytes of path)
+_OWNER = re.compile(r"nnlab-(?:[a-z]+)-(?:verifier-)?(\d+)-")
+
+
+def owned_folder(kind: str) -> Path:
+    """A fresh temporary folder that :func:`clean_stale` removes once this process is gone."""
+    return Path(tempfile.mkdtemp(prefix=OWNED_FOLDER.format(kind=kind, pid=os.getpid()), dir=OWNED_ROOT))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _owner(name: str) -> int | None:
+    match = _OWNER.match(name)
+    return int(match.group(1)) if match else None
+
+
+def mounts_under(folder: Path) -> list[Path]:
+    """Mount points below ``folder`` (deepest first), from this process's mount table."""
+    root = os.path.realpath(folder)
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+        if point.startswith(root + os.sep):
+            found.append(Path(point))
+    return sorted(set(found), key=lambda p: len(p.parts), reverse=True)
+
+
+def unmount_under(folder: Path) -> list[Path]:
+    """Unmount every file system mounted below ``folder``; returns what was unmounted."""
+    points = mounts_under(folder)
+    for point in points:
+        subprocess.run(["umount", "--lazy", str(point)], capture_output=True, check=False)
+    return points
+
+
+def clean_stale(out: Path | None = None) -> list[str]:
+    """Remove what graders that no longer run left: mounts under ``out`` (whose run holds no lock: see
+    :func:`autograder.store.run_lock`), their control groups, and their temporary folders with the mounts
+    inside. Returns one line per thing removed."""
+    from autograder.sandboxes import resources
+
+    removed = [f"unmounted {point}" for point in unmount_under(out)] if out is not None and out.exists() else []
+    for group in resources.all_groups():
+        pid = _owner(group.folders[0].name)
+        if pid is not None and not _alive(pid):
+            group.remove()
+            removed.append(f"removed control group {group.folders[0].name}")
+    for folder in OWNED_ROOT.glob("nnlab-*-*"):
+        pid = _owner(folder.name)
+        if folder.is_dir() and pid is not None and not _alive(pid):
+            removed += [f"unmounted {point}" for point in unmount_under(folder)]
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(f"removed {folder}")
+    return removed

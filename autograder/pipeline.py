@@ -6,12 +6,13 @@ database; the class gradebook is written afterwards by this process alone.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from autograder import course, gradebook, store
+from autograder import course, gradebook, lifetime, store
 from autograder.jobs import Job
 from autograder.results import Result
 from autograder.runners import Runner
@@ -52,6 +53,16 @@ def grade_class(
     ``SandboxUnavailable`` when none works. ``db_url`` is the class gradebook (default SQLite
     ``out_dir/gradebook.db``).
     """
+    with lifetime.only_run_into(out_dir):
+        for line in lifetime.clean_stale(out_dir):
+            progress(f"left by an earlier run that was killed: {line}")
+        return _grade_class(submissions_dir, out_dir, settings, sandbox=sandbox, runner=runner, resume=resume,
+                            db_url=db_url, keep_scratch=keep_scratch, progress=progress)
+
+
+def _grade_class(submissions_dir: Path, out_dir: Path, settings: GradingSettings, *, sandbox: str,
+                 runner: Runner | None, resume: bool, db_url: str | None, keep_scratch: bool,
+                 progress: Callable[[str], None]) -> ClassRun:
     from autograder.runners.local import LocalRunner
 
     chosen = select(sandbox, settings)
@@ -84,12 +95,13 @@ def grade_class(
     progress(f"grading {len(jobs)} submission(s): budget {settings.budget}, sandbox {settings.sandbox}")
     by_job = {job: sub for sub, job in jobs.items()}
     start = time.monotonic()
-    for i, (job, result) in enumerate(runner.run(jobs.values()), start=1):
-        results.save(by_job[job], result)
-        scores = result.scores
-        points = f"{scores.score:g}/{scores.max_score:g}" if scores else "no score"
-        progress(f"[{i}/{len(jobs)}] {job.student}/{job.assignment}: {points} ({result.status}) in "
-                 f"{result.seconds:.0f} s, {time.monotonic() - start:.0f} s elapsed")
+    with contextlib.closing(runner.run(jobs.values())) as finished:  # stopped at once when grading is
+        for i, (job, result) in enumerate(finished, start=1):
+            results.save(by_job[job], result)
+            scores = result.scores
+            points = f"{scores.score:g}/{scores.max_score:g}" if scores else "no score"
+            progress(f"[{i}/{len(jobs)}] {job.student}/{job.assignment}: {points} ({result.status}) in "
+                     f"{result.seconds:.0f} s, {time.monotonic() - start:.0f} s elapsed")
     current = {(s.student, s.assignment) for s in submissions}
     everything = [r for r in results.all() if (r.student_id, r.assignment) in current]
     db_url = db_url or gradebook.sqlite_url(out_dir)

@@ -55,7 +55,9 @@ class ResultStore:
     def save(self, submission: Submission, result: Result) -> None:
         folder = self.folder(submission)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "result.json").write_text(json.dumps(result.to_dict(), indent=1))
+        partial = folder / "result.json.partial"  # a grader stopped mid-write leaves no half a result
+        partial.write_text(json.dumps(result.to_dict(), indent=1))
+        partial.replace(folder / "result.json")
 
     def all(self) -> list[Result]:
         """Every stored result, graded or not, ordered by student and assignment."""

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import nbformat
 from autograder import course, gradebook, integrity, sandboxes
 from autograder.sandboxes import resources
 from autograder.jobs import Job
+from autograder.lifetime import owned_folder
 from autograder.results import GradeRow, Problem, Result, TestOutcome
 from autograder.verify import verification
 from autograder.verify.verifier import Verdict
@@ -237,7 +237,7 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
     scratch = work / "scratch"
     shutil.rmtree(scratch, ignore_errors=True)
     # zmq IPC socket paths must stay under ~100 characters: a short folder of their own, shared with the kernel
-    ipc_dir = Path(tempfile.mkdtemp(prefix="nnlab-ipc-", dir="/tmp"))
+    ipc_dir = owned_folder("ipc")
     quotas = contextlib.ExitStack()
     try:
         quota = settings.limits.scratch_bytes

@@ -13,12 +13,12 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import shutil
-import tempfile
 import threading
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from autograder.jobs import Job, Slot, run_job
+from autograder.lifetime import clean_stale, owned_folder
 from autograder.results import Problem, Result
 
 TASK_RETRIES = 2
@@ -37,7 +37,8 @@ def _thread_slot() -> Slot:
 
 def grade_remote(payload: dict) -> dict:
     """Run on a Dask worker: rebuild the job in a private temporary folder, grade it, return the outputs."""
-    root = Path(tempfile.mkdtemp(prefix="nnlab-task-"))
+    clean_stale()  # what a worker killed mid-task left on this machine: its mounts, control groups, folders
+    root = owned_folder("task")
     try:
         job = Job.from_json(payload["job"])
         folder = root / "submissions" / job.student / job.assignment

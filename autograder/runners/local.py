@@ -53,10 +53,18 @@ class LocalRunner:
             for slot in slots:
                 stack.enter_context(slot)
             futures = {pool.submit(graded, job): job for job in jobs}
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    yield job, future.result()
-                except Exception as error:  # noqa: BLE001 - the supervisor failed: not graded, never a crash
-                    yield job, job.empty_result(Problem.infrastructure(
-                        f"the grading supervisor failed ({type(error).__name__}: {error})"))
+            try:
+                for future in as_completed(futures):
+                    job = futures[future]
+                    try:
+                        result = future.result()
+                    except Exception as error:  # noqa: BLE001 - the supervisor failed: not graded, never a crash
+                        result = job.empty_result(Problem.infrastructure(
+                            f"the grading supervisor failed ({type(error).__name__}: {error})"))
+                    yield job, result
+            except BaseException:  # a signal (KeyboardInterrupt), or the caller stopped reading (GeneratorExit)
+                for future in futures:
+                    future.cancel()  # jobs not started yet never start
+                for slot in slots:
+                    slot.interrupt()  # running jobs end now; their threads remove their groups and mounts
+                raise

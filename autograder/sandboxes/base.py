@@ -12,10 +12,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
 
+from autograder.lifetime import owned_folder
 from autograder.settings import GradingSettings, Limits
 from helpers.budget import BUDGET_ENV, GRADER_BUDGET_ENV
 
@@ -79,8 +79,8 @@ class Sandbox(ABC):
 
     def probe(self, settings: GradingSettings) -> None:
         """Start a trivial kernel through the exact kernelspec grading uses; raise SandboxUnavailable if it fails."""
-        root = Path(tempfile.mkdtemp(prefix="nnlab-probe-"))
-        ipc_dir = Path(tempfile.mkdtemp(prefix="nnlab-ipc-", dir="/tmp"))
+        root = owned_folder("probe")
+        ipc_dir = owned_folder("ipc")
         try:
             scratch = root / "scratch"
             prepare_scratch(scratch)

@@ -119,6 +119,19 @@ def create(name: str, memory_bytes: int) -> Group | None:
         return None
 
 
+def all_groups() -> list[Group]:
+    """Every job group on this machine (any grader's), as :func:`create` made them."""
+    v2 = CGROUP_ROOT / "nnlab"
+    if (CGROUP_ROOT / "cgroup.controllers").is_file():
+        return [Group((folder,)) for folder in sorted(v2.glob(f"{PREFIX}*")) if folder.is_dir()]
+    parents = _v1_parents()
+    if parents is None:
+        return []
+    names = {folder.name for parent in parents.values() for folder in parent.glob(f"{PREFIX}*") if folder.is_dir()}
+    return [Group(tuple(parents[c] / name for c in ("memory", "cpu") if (parents[c] / name).is_dir()))
+            for name in sorted(names)]
+
+
 def describe(group: Group | None, memory_bytes: int, scratch_bytes: int | None) -> str:
     """How one submission's resources were limited, in words for results and the report."""
     disk = (f"scratch disk {scratch_bytes / 2**30:g} GiB" if scratch_bytes else

@@ -12,7 +12,6 @@ import copy
 import functools
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import nbformat
 
 from autograder import course, sandboxes
 from autograder.jobs import Job
+from autograder.lifetime import owned_folder
 from autograder.verify.verifier import Verdict
 
 START_SECONDS = 120
@@ -83,7 +83,7 @@ def run(job: Job, notebook: str, submitted: nbformat.NotebookNode, chosen: Plan,
     root = Path(job.work) / "rescue"
     shutil.rmtree(root, ignore_errors=True)
     scratch = root / "scratch"
-    ipc_dir = Path(tempfile.mkdtemp(prefix="nnlab-ipc-", dir="/tmp"))
+    ipc_dir = owned_folder("ipc")
     try:
         sandboxes.prepare_scratch(scratch)
         sandboxes.prepare_scratch(ipc_dir, subfolders=())

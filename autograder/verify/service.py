@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import course
+from autograder.lifetime import owned_folder
 from autograder.sandboxes import resources
 
 ADDRESS_VARIABLE = "NNLAB_VERIFIER"
@@ -136,7 +137,7 @@ class VerifierService:
             return False
 
     def _start(self, config: _Config) -> None:
-        self._folder = Path(tempfile.mkdtemp(prefix="nnlab-verifier-"))
+        self._folder = owned_folder("verifier")
         self._group = resources.create(f"verifier-{os.getpid()}-{time.monotonic_ns()}", config.memory_bytes)
         env = {"NNLAB_DATA_DIR": config.data_dir, "TF_CPP_MIN_LOG_LEVEL": "3", "HOME": str(self._folder),
                "KERAS_HOME": str(self._folder / "keras"), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin",
@@ -154,6 +155,13 @@ class VerifierService:
                 self.close()
                 raise VerifierUnavailable(f"the verifier did not start ({tail[0][:200]})")
             time.sleep(0.05)
+
+    def kill(self) -> None:
+        """Kill the process from any thread (a request or a start waiting on it fails at once); :meth:`close`
+        removes the rest."""
+        process = self._process
+        if process is not None and process.returncode is None:
+            _kill(process.pid)
 
     def close(self) -> None:
         """Stop the process and remove its folder (safe to call twice)."""
