@@ -104,11 +104,11 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
                     release: Path = RELEASES) -> Config:
     """Build the nbgrader Config used by every step (release, autograde, feedback)."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
-                                        IgnorePattern, LimitOutput, SaveAutoGrades)
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput,
+                                        SaveAutoGrades)
 
+    from autograder.preprocessors.clear_hidden_tests import ClearHiddenTestsInTestCells
     from autograder.preprocessors.execute import RecordingExecute
-
     from autograder.preprocessors.limit_output_size import LimitOutputSize
     from autograder.preprocessors.remove_rubrics import RemoveRubrics
     from autograder.preprocessors.sanitize_html import SanitizeHtml
@@ -131,9 +131,9 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
     # nbgrader's default autograde steps (Execute recording where it stopped), plus a cap on the size of each output
     c.Autograde.autograde_preprocessors = [RecordingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                            LimitOutputSize, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-    c.GenerateFeedback.preprocessors = [RemoveRubrics, GetGrades, ClearHiddenTests, StripTestTracebacks,
+    c.GenerateFeedback.preprocessors = [RemoveRubrics, GetGrades, ClearHiddenTestsInTestCells, StripTestTracebacks,
                                         SanitizeHtml, CSSHTMLHeaderPreprocessor]
-    c.ClearHiddenTests.enforce_metadata = False
+    c.ClearHiddenTests.enforce_metadata = False  # ClearHiddenTestsInTestCells (feedback) and release alike
     c.HTMLExporter.sanitize_html = True  # student HTML and scripts in outputs and markdown never run in feedback
     c.OverwriteCells.add_missing_cells = True  # deleted test cells come back from the master
     return c

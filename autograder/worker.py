@@ -211,6 +211,46 @@ def _lost_kernel(progress_file: Path, log: str) -> Problem:
     return Problem.student(f"kernel died in {place} (the code crashed it, or used up memory or processes)")
 
 
+TEXT_LEFT_OUT = "(not shown: this cell's text or output could not be made into the feedback page)"
+
+
+def _feedback(api, job: Job, autograded: Path) -> list[Problem]:
+    """Generate the feedback pages. Where that fails, the cause goes to the job's log with its traceback and the
+    pages are made again without the student's text and outputs: if that works, what the student wrote broke
+    the conversion (their problem, the points stand); if not, the grader failed."""
+    first = api.generate_feedback(job.assignment, job.student, force=True)
+    if first["success"]:
+        return []
+    cause = _log_failure("generating the feedback pages", first)
+    originals = {path: path.read_bytes() for path in sorted(autograded.glob("*.ipynb"))}
+    try:
+        for path in originals:
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                if not cell.metadata.get("nbgrader", {}).get("locked"):
+                    cell.source = TEXT_LEFT_OUT
+                if cell.cell_type == "code":
+                    cell.outputs = []
+            nbformat.write(nb, path)
+        second = api.generate_feedback(job.assignment, job.student, force=True)
+    finally:
+        for path, content in originals.items():
+            path.write_bytes(content)
+    if not second["success"]:
+        _log_failure("generating the feedback pages without the student's text", second)
+        return [Problem.infrastructure(f"feedback could not be generated ({cause})")]
+    return [Problem.student(f"the feedback page leaves out the notebook's text and outputs: they could not be "
+                            f"converted ({cause}); the points are not affected")]
+
+
+def _log_failure(step: str, outcome: dict) -> str:
+    """Write nbgrader's log and traceback of a failed step to the job's log; return the error's last line."""
+    text = f"{outcome.get('log', '')}\n{outcome.get('error', '')}".strip()
+    print(f"--- {step} failed ---\n{text}\n--- end ---", flush=True)  # stdout is the job's worker.log
+    lines = [line.strip() for line in outcome.get("error", "").splitlines() if line.strip()]
+    return (lines[-1] if lines else "no traceback")[:200]
+
+
 def _verify(job: Job, root: Path, db_url: str, result: Result, notebooks: dict, masters: dict,
             hide: tuple[Path, ...]) -> dict[str, Verdict]:
     """Let the grader's checks, run outside the student's kernel, decide the autograded points."""
@@ -280,8 +320,7 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
         if not result.graded:
             return
         started = time.monotonic()
-        if not api.generate_feedback(job.assignment, job.student, force=True)["success"]:
-            result.problems.append(Problem.infrastructure("feedback could not be generated"))
+        result.problems += _feedback(api, job, root / "autograded" / job.student / job.assignment)
         result.phases["feedback HTML"] = round(time.monotonic() - started, 3)
         notebooks = _autograded(root / "autograded" / job.student / job.assignment)
         with course.gradebook(db_url) as gb:

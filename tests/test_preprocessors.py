@@ -27,3 +27,18 @@ def test_strip_tracebacks_only_in_test_cells():
     StripTestTracebacks().preprocess(nb, {})
     assert nb.cells[0].outputs[0]["traceback"] == ["AssertionError: wrong"]
     assert nb.cells[1].outputs[0]["traceback"] == ["secret line"]
+
+
+def test_hidden_test_markup_in_a_students_cell_is_left_as_it_is():
+    from autograder.preprocessors.clear_hidden_tests import ClearHiddenTestsInTestCells
+
+    unclosed = "# ### BEGIN HIDDEN TESTS\nx = 1"
+    test = nbformat.v4.new_code_cell("check()\n### BEGIN HIDDEN TESTS\nsecret()\n### END HIDDEN TESTS")
+    test.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "locked": True, "points": 1}
+    answer = nbformat.v4.new_code_cell(unclosed)
+    answer.metadata["nbgrader"] = {"grade": False, "solution": True, "grade_id": "a", "locked": False}
+    note = nbformat.v4.new_markdown_cell("### BEGIN HIDDEN TESTS\n### BEGIN HIDDEN TESTS")
+    nb = nbformat.v4.new_notebook(cells=[test, answer, note])
+    ClearHiddenTestsInTestCells(enforce_metadata=False).preprocess(nb, {})
+    assert "secret" not in nb.cells[0].source and "check()" in nb.cells[0].source
+    assert nb.cells[1].source == unclosed and nb.cells[2].source.count("BEGIN HIDDEN TESTS") == 2

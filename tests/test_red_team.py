@@ -107,6 +107,21 @@ models["base"] = build_mlp()
 '''
 
 
+MARKUP = "### BEGIN HIDDEN TESTS\n### BEGIN HIDDEN TESTS\n### BEGIN SOLUTION\n### BEGIN MARK SCHEME\n{{ grade }} {% raw %}"
+
+
+def with_nbgrader_markup() -> nbformat.NotebookNode:
+    """The released notebook with a correct ``add_noise`` whose cell, and a note below it, quote nbgrader's markup
+    (no region closed): text of the student's that nbgrader's own feedback step reads as its markup."""
+    solved = examples.solved(A1)
+    answer = next(c for c in solved.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "add_noise").source
+    nb = examples.mutate(examples.released(A1), "add_noise", "\n".join(f"# {line}" for line in MARKUP.splitlines())
+                         + "\n" + answer)
+    index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "add_noise")
+    nb.cells.insert(index + 1, nbformat.v4.new_markdown_cell(f"My notes\n\n{MARKUP}"))
+    return nb
+
+
 def wrong_noise_only() -> nbformat.NotebookNode:
     """The released notebook with only the wrong ``add_noise`` written: what an attack on that step is judged on.
 
@@ -131,6 +146,7 @@ def class_submissions(subs: Path) -> None:
                                  f"from IPython.display import HTML, display\ndisplay(HTML({SCRIPT!r}))")
     injected.cells.append(nbformat.v4.new_markdown_cell(f"My notes {SCRIPT}"))
     examples.write_submission(subs, "injects-script", A1, injected)
+    examples.write_submission(subs, "nbgrader-markup", A1, with_nbgrader_markup())
     honest = examples.mutate(examples.mutate(examples.solved(A1), "add_noise", HONEST_NOISE), "build_mlp", HONEST_MLP)
     examples.write_submission(subs, "honest-variant", A1, honest)
     target = examples.write_submission(subs, "linked", A1, examples.solved(A1))
@@ -196,3 +212,11 @@ def test_honest_code_unlike_the_master_gets_full_marks_and_no_note(red_team):
     row = grades(red_team)[("honest-variant", A1)]
     assert float(row["auto_score"]) == 13, result(red_team, "honest-variant", A1).tests
     assert row["scan_notes"] == "" and row["review"] == ""
+
+
+def test_nbgrader_markup_in_a_students_text_is_shown_as_text_and_graded(red_team):
+    row = grades(red_team)[("nbgrader-markup", A1)]
+    assert row["status"] == "graded", row["status"]
+    assert passed_tests(red_team, "nbgrader-markup", A1)["test_add_noise"] is True
+    page = (red_team / "feedback" / "nbgrader-markup" / A1 / "noise_mlp.html").read_text()
+    assert page.count("BEGIN HIDDEN TESTS") >= 4 and "{% raw %}" in page  # two cells, two lines each
