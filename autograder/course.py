@@ -6,6 +6,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Collection
 
 from traitlets.config import Config
 
@@ -17,6 +18,7 @@ COURSE_ID = "nnlab"  # nbgrader's course id; a server gradebook needs a non-empt
 
 # Seconds a cell may run: training cells (metadata nnlab.training) get the budget's limit.
 CELL_TIMEOUT_S = 120
+SETUP_CELL_TIMEOUT_S = 600  # imports and data loading, whatever --cell-timeout says (see cell_timeout)
 TRAINING_CELL_TIMEOUT_S = {"smoke": 300, "grade": 300, "full": 4 * 3600}
 
 
@@ -78,12 +80,17 @@ def setup_sources(assignment: str) -> list[str]:
     return sources
 
 
-def cell_timeout(cell, default: int = CELL_TIMEOUT_S, training: int | None = None) -> int:
+def cell_timeout(cell, default: int = CELL_TIMEOUT_S, training: int | None = None,
+                 setup: Collection[str] = ()) -> int:
     """Per-cell timeout for nbgrader's Execute preprocessor (``Execute.timeout_func``).
 
     Training cells (metadata ``nnlab.training``) get ``training`` seconds; without it (JupyterLab's
-    Validate button) the limit of the budget the student set.
+    Validate button) the limit of the budget the student set. The grader's own set-up cells (``setup``:
+    :func:`setup_sources`) get at least ``SETUP_CELL_TIMEOUT_S``: a limit meant for students' code must not
+    stop the imports and data loading on a busy machine (the notebook's wall-clock limit still holds).
     """
+    if cell.get("source", "").strip() in setup:
+        return max(default, SETUP_CELL_TIMEOUT_S)
     if cell.get("metadata", {}).get("nnlab", {}).get("training"):
         if training is not None:
             return training

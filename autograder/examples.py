@@ -343,6 +343,15 @@ HOSTILE = {
     "starts_processes": "import os\nwhile True:\n    os.posix_spawn('/bin/sleep', ['sleep', '3599'], {{}}, setsid=True)",
     "kills_kernel": "import os\nos.kill(os.getpid(), 9)",
     "prints_megabytes": "print('x' * 20_000_000)",
+    # each kind of output far over its limit: a 40 MB image, a huge JSON, display metadata, many images under the
+    # limit of one output that together pass the notebook's, and a 30 MB exception message
+    "outputs_of_every_kind": "import os\nfrom IPython.display import JSON, Image, display\n"
+                             "png = lambda size: Image(data=b'\\x89PNG\\r\\n\\x1a\\n' + os.urandom(size), format='png')\n"
+                             "display(png(30_000_000))\ndisplay(JSON({{'rows': ['x' * 100] * 300_000}}))\n"
+                             "display({{'text/plain': 'meta'}}, metadata={{'note': 'm' * 30_000_000}}, raw=True)\n"
+                             "for _ in range(30):\n    display(png(1_400_000))\nraise ValueError('x' * 30_000_000)",
+    # a flood of small outputs: after the interrupt at the time limit, more are still waiting than can be read
+    "floods_output": "from IPython.display import display\nfor i in range(10**8):\n    display(i)",
     "fills_disk": "chunk = b'x' * 2**26\nfor i in range(1000):\n    open(f'fill{{i}}.bin', 'wb').write(chunk)",
     # six busy processes for 40 s, most of the time a neighbour's notebook takes to grade at ``smoke``
     "burns_cpu": "import os, time\nfor _ in range(6):\n    if os.fork() == 0:\n        end = time.monotonic() + 40\n"

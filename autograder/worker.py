@@ -159,8 +159,10 @@ def _limit_problems(notebooks: list[tuple[str, nbformat.NotebookNode]]) -> list[
                     continue
                 kind = LIMIT_ERRORS.get(output.get("ename", ""))
                 kind = kind or next((k for e, k in FILE_LIMITS.items() if e in str(output.get("evalue", ""))), None)
+                stopped = output.get("ename") == "CellTimeoutError" and output.get("evalue")  # see RecordingExecute
                 if kind:
-                    problems.append(Problem.limit(f"{kind} in {name} cell {index}"))
+                    problems.append(Problem.limit(f"{kind} in {name} cell {index}" +
+                                                  (f": {output['evalue']}" if stopped else "")))
     return problems
 
 
@@ -292,10 +294,10 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
         config = course.nbgrader_config(root=root, db_url=db_url)
         config.CourseDirectory.submitted_directory = "submitted"
         config.Execute.kernel_name = sandboxes.base.KERNEL_NAME
-        config.Execute.timeout_func = functools.partial(course.cell_timeout, default=settings.cell_timeout,
-                                                        training=settings.training_cell_timeout)
-        config.RecordingExecute.progress_file = str(job.progress_file)
         setup = course.setup_sources(job.assignment)
+        config.Execute.timeout_func = functools.partial(course.cell_timeout, default=settings.cell_timeout,
+                                                        training=settings.training_cell_timeout, setup=setup)
+        config.RecordingExecute.progress_file = str(job.progress_file)
         config.RecordingExecute.setup_sources = setup
         config.KernelManager.transport = "ipc"  # the sandbox has no network, not even loopback
         config.KernelManager.connection_file = str(scratch / "runtime" / "kernel.json")

@@ -36,7 +36,8 @@ def robustness(tmp_path_factory):
     subs, out = root / "submissions", root / "out"
     examples.write_submission(subs, "complete", A1, examples.solved(A1))
     for kind in ("loops_forever", "ignores_interrupt", "eats_memory", "starts_processes", "kills_kernel", "opens_socket",
-                 "reads_solutions", "writes_outside", "prints_megabytes", "patches_checks", "fills_disk", "burns_cpu"):
+                 "reads_solutions", "writes_outside", "prints_megabytes", "patches_checks", "fills_disk", "burns_cpu",
+                 "outputs_of_every_kind"):
         examples.write_submission(subs, kind.replace("_", "-"), A1, hostile(kind))
     examples.write_submission(subs, "not-json", A1, b"\x00\x01 definitely not a notebook")
     (subs / "no-notebook" / A1).mkdir(parents=True)
@@ -54,6 +55,9 @@ def robustness(tmp_path_factory):
     deleted = examples.released(A1)  # what is checked is only that the test is restored and graded
     deleted.cells = [c for c in deleted.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_build_mlp"]
     examples.write_submission(subs, "deletes-tests", A1, deleted)
+    late = examples.solved(A1)  # every graded step done, then a cell that floods the output
+    late.cells.append(nbformat.v4.new_code_cell(examples.HOSTILE["floods_output"]))
+    examples.write_submission(subs, "floods-output", A1, late)
     completed = run_cli("grade", str(subs), "--out", str(out), "--workers", "2", "--cell-timeout", "20",
                         "--memory-gb", "8", "--scratch-gb", "0.5")  # the disk filler hits 0.5 GiB in ~1 s
     assert completed.returncode == 0, completed.stderr[-3000:]
@@ -70,7 +74,7 @@ def auto(out, student):
 
 def test_every_student_is_graded(robustness):
     out, _ = robustness
-    assert len(grades(out)) == 18
+    assert len(grades(out)) == 20
     assert status(out, "complete") == "graded" and auto(out, "complete") == 13
 
 
@@ -85,6 +89,14 @@ def test_a_cell_that_ignores_the_interrupt_is_a_time_limit_not_a_crash(robustnes
     assert status(out, "ignores-interrupt").startswith("cell time limit in noise_mlp cell")
     assert "ignored the interrupt" in status(out, "ignores-interrupt")
     assert [p.kind.value for p in result(out, "ignores-interrupt", A1).problems] == ["limit"]
+
+
+def test_a_late_cell_that_floods_the_output_costs_that_cell_not_the_notebook(robustness):
+    out, _ = robustness  # whether nbclient reads the flood's backlog in time or the kernel has to be stopped
+    assert status(out, "floods-output").startswith("cell time limit in noise_mlp cell 28")
+    assert auto(out, "floods-output") == 13
+    assert (out / "feedback" / "floods-output" / A1 / "noise_mlp.html").stat().st_size < 5_000_000
+    assert len(autograded_notebook_text(out, "floods-output", A1)) < 5_000_000
 
 
 def test_memory_hog_hits_the_limit(robustness):
@@ -148,6 +160,16 @@ def test_megabytes_of_output_are_limited(robustness):
     assert len(autograded_notebook_text(out, "prints-megabytes", A1)) < 2_000_000
 
 
+def test_every_kind_of_output_is_held_to_the_documented_limits(robustness):
+    out, _ = robustness  # 40 MB image, JSON, metadata, 30 images of 1.9 MB, a 30 MB exception message
+    assert status(out, "outputs-of-every-kind") == "graded"
+    page = out / "feedback" / "outputs-of-every-kind" / A1 / "noise_mlp.html"
+    assert page.stat().st_size < 11_000_000  # 10 MB of outputs, the page and the notebook's own text
+    assert len(autograded_notebook_text(out, "outputs-of-every-kind", A1)) < 11_000_000
+    outputs = cell_outputs(out, "outputs-of-every-kind", A1, "add_noise")
+    assert outputs[-1]["output_type"] == "error" and outputs[-1]["ename"] == "ValueError"
+
+
 def test_the_scan_notes_tampering_but_points_come_from_the_verifier(robustness):
     out, _ = robustness  # patched checks around a correct solution: the scan's note is advisory
     assert status(out, "patches-checks") == "graded"
@@ -195,10 +217,11 @@ def test_feedback_has_results_but_no_hidden_tests(robustness):
 
 def test_gradebook_and_report(robustness):
     out, completed = robustness
-    assert "[18/18]" in completed.stdout
+    count = len(grades(out))
+    assert f"[{count}/{count}]" in completed.stdout
     exported = run_cli("export", "--out", str(out))
-    assert exported.returncode == 0 and "18 rows" in exported.stdout
-    assert (out / "export.csv").read_text().count("\n") == 19
+    assert exported.returncode == 0 and f"{count} rows" in exported.stdout
+    assert (out / "export.csv").read_text().count("\n") == count + 1
     report = (out / "report" / "index.html").read_text()
     for figure in ("scores.png", "pass_rates.png", "grading_time.png", "failures.png"):
         assert (out / "report" / figure).stat().st_size > 5000 and figure in report

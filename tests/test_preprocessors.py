@@ -1,3 +1,5 @@
+import json
+
 import nbformat
 
 from autograder.preprocessors.limit_output_size import LimitOutputSize
@@ -42,3 +44,58 @@ def test_hidden_test_markup_in_a_students_cell_is_left_as_it_is():
     ClearHiddenTestsInTestCells(enforce_metadata=False).preprocess(nb, {})
     assert "secret" not in nb.cells[0].source and "check()" in nb.cells[0].source
     assert nb.cells[1].source == unclosed and nb.cells[2].source.count("BEGIN HIDDEN TESTS") == 2
+
+
+def _display(data, metadata=None):
+    return {"output_type": "display_data", "data": data, "metadata": metadata or {}}
+
+
+OVERSIZED = {  # one of each kind of output, each far over the limit of one output (2,000,000)
+    "image": _display({"image/png": "iVBORw0KGgo" * 500_000, "text/plain": "<Figure>"}),
+    "json": _display({"application/json": {"rows": [{"x": i, "y": "z" * 20} for i in range(200_000)]}}),
+    "metadata": _display({"text/plain": "small"}, {"note": "m" * 3_000_000}),
+    "unknown mime": _display({"application/vnd.custom+json": {"blob": "b" * 3_000_000}}),
+    "html": _display({"text/html": "<b>" * 2_000_000}),
+    "error": {"output_type": "error", "ename": "ValueError", "evalue": "[Errno 28] " + "e" * 3_000_000,
+              "traceback": ["\x1b[0;31m" + "t" * 100 + "\x1b[0m"] * 30_000},
+}
+
+
+def test_every_kind_of_output_is_held_to_the_limit_of_one_output():
+    from autograder.preprocessors.limit_output_size import measure
+
+    for kind, output in OVERSIZED.items():
+        nb = nbformat.v4.new_notebook(cells=[_cell([json.loads(json.dumps(output))])])
+        LimitOutputSize().preprocess(nb, {})
+        kept = nb.cells[0].outputs
+        assert len(kept) == 1 and measure(kept[0]) <= 2_000_000, kind
+        assert len(json.dumps(kept[0])) <= 2_000_000, kind
+    # an error keeps what the grade's status reads: its name and the start of its message
+    nb = nbformat.v4.new_notebook(cells=[_cell([json.loads(json.dumps(OVERSIZED["error"]))])])
+    LimitOutputSize().preprocess(nb, {})
+    assert nb.cells[0].outputs[0]["ename"] == "ValueError" and nb.cells[0].outputs[0]["evalue"].startswith("[Errno 28]")
+
+
+def test_the_notebook_and_its_feedback_page_stay_within_the_notebook_limit():
+    from nbconvert import HTMLExporter
+
+    image = _display({"image/png": "iVBORw0KGgo" * 180_000, "text/plain": "<Figure>"})  # ~1.98 MB: under one limit
+    cells = [_cell([json.loads(json.dumps(image)) for _ in range(40)]) for _ in range(3)]
+    cells.append(_cell([json.loads(json.dumps(OVERSIZED["error"]))]))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    LimitOutputSize().preprocess(nb, {})
+    assert len(nbformat.writes(nb)) < 10_500_000
+    exporter = HTMLExporter()
+    exporter.sanitize_html = True
+    page, _ = exporter.from_notebook_node(nb)
+    assert len(page) < 11_000_000
+    assert nb.cells[-1].outputs[-1]["ename"] == "ValueError"  # over the notebook's limit, the error is still named
+
+
+def test_a_cells_last_error_is_kept_past_its_output_limit():
+    outputs = [{"output_type": "stream", "name": "stdout", "text": f"{i}\n"} for i in range(10_000)]
+    outputs.append({"output_type": "error", "ename": "CellTimeoutError", "evalue": "stopped", "traceback": []})
+    nb = nbformat.v4.new_notebook(cells=[_cell(outputs)])
+    LimitOutputSize().preprocess(nb, {})
+    kept = nb.cells[0].outputs
+    assert len(kept) == 52 and kept[-2]["ename"] == "CellTimeoutError" and "9,950 more outputs" in kept[-1]["text"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from autograder.results import GradeRow, Problem, ProblemKind, Result, Scores, TestOutcome
@@ -68,3 +70,17 @@ def test_a_failing_supervisor_gives_not_graded_not_a_crash(mirror, tmp_path):
               auto_max_score=13, notebooks=1, key="k")
     [(_, result)] = list(LocalRunner(1).run([job]))
     assert not result.graded and result.status.startswith("not graded: the grading supervisor failed")
+
+
+def test_the_graders_set_up_cells_are_not_held_to_the_students_cell_limit():
+    """A short --cell-timeout on a busy machine must not stop the imports and data loading (the grader's code)."""
+    import nbformat
+
+    from autograder import course
+
+    setup = course.setup_sources("a1_noise_mlp")
+    limit = functools.partial(course.cell_timeout, default=20, training=300, setup=setup)
+    imports = nbformat.v4.new_code_cell(setup[0] + "\n")  # as it stands in a submission
+    student = nbformat.v4.new_code_cell(setup[0] + "\nprint('mine')")
+    training = nbformat.v4.new_code_cell("fit()", metadata={"nnlab": {"training": True}})
+    assert [limit(imports), limit(student), limit(training)] == [course.SETUP_CELL_TIMEOUT_S, 20, 300]

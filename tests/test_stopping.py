@@ -132,7 +132,8 @@ def test_after_sigkill_clean_removes_what_the_run_left(stopped):
     assert all(f"unmounted {point}" in cleaned.stdout for point in killed.mounts), cleaned.stdout
     assert all(f"removed control group {name}" in cleaned.stdout for name in killed.groups), cleaned.stdout
     assert after_clean.mounts == [] and after_clean.groups == [] and after_clean.processes == []
-    assert run_cli("clean", str(out)).stdout.startswith("nothing to clean")
+    again = run_cli("clean", str(out)).stdout  # (it may still find what other graders on this machine left)
+    assert "unmounted" not in again and f"-{killed.pid}-" not in again, again
 
 
 def test_the_resumed_run_grades_the_class_as_an_uninterrupted_one(stopped):

@@ -1,8 +1,13 @@
-"""nbgrader's Execute, recording where the kernel was when a notebook stopped.
+"""nbgrader's Execute, recording where the kernel was when a notebook stopped, and keeping the cells before a
+student's cell that had to be stopped.
 
 nbgrader discards a notebook whose kernel dies or stops answering; this record tells the worker
 whether that happened before any student code ran (the grader's failure), at a cell's time limit
-(a limit), or while student code ran (the student's).
+(a limit), or while student code ran (the student's). A student's cell that ran past its time limit
+and then did not finish when interrupted (it ignored the interrupt, or flooded the output faster than
+it can be read) costs that cell and the ones after it, not the notebook: the kernel is stopped, the
+cell gets a ``CellTimeoutError`` output, the later cells are not run (their tests fail), and the
+notebook is graded with what the earlier cells did.
 """
 
 from __future__ import annotations
@@ -11,9 +16,15 @@ import json
 import time
 from pathlib import Path
 
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import List, Unicode
+
+IGNORED_INTERRUPT = ("the cell ran past its {timeout} s limit and ignored the interrupt (or flooded its output "
+                     "faster than it can be read): the kernel was stopped and the later cells did not run")
+NOT_RUN = "not run: cell {cell} was stopped at its time limit and the kernel with it"
 
 
 def cell_phase(cell, setup_sources: list[str]) -> str:
@@ -41,6 +52,7 @@ class RecordingExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._notebook = (resources or {}).get("unique_key", "")
         self._student_code_ran = False
+        self._stopped_at: int | None = None  # the number of the student's cell whose kernel had to be stopped
         self._seconds = self._earlier_seconds()
         self._started = time.monotonic()
         self._write(-1, None, event="starting kernel")
@@ -49,6 +61,8 @@ class RecordingExecute(Execute):
         return nb, resources
 
     def preprocess_cell(self, cell, resources, index):
+        if self._stopped_at is not None:
+            return self._not_run(cell), resources
         started = time.monotonic()
         if self._started is not None:  # the kernel is up when the first cell arrives
             self._add("kernel start", started - self._started)
@@ -61,9 +75,32 @@ class RecordingExecute(Execute):
         except (DeadKernelError, CellTimeoutError) as error:
             event = "stopped after time limit" if isinstance(error, CellTimeoutError) else "kernel died"
             self._write(index, cell, event=event, elapsed=time.monotonic() - started)
+            if isinstance(error, CellTimeoutError) and self._student_code_ran:
+                return self._stop_at(cell, index), resources
             raise
         finally:
             self._add(cell_phase(cell, self.setup_sources), time.monotonic() - started)
+
+    def _stop_at(self, cell, index: int):
+        """Stop the kernel that did not stop at ``cell``; the cell says why, the later cells will not run."""
+        run_sync(self.km.shutdown_kernel)(now=True)
+        self._stopped_at = index + 1
+        message = IGNORED_INTERRUPT.format(timeout=self._get_timeout(cell))
+        cell.outputs.append(new_output("error", ename="CellTimeoutError", evalue=message,
+                                       traceback=[f"CellTimeoutError: {message}"]))
+        return cell
+
+    def _not_run(self, cell):
+        """A cell after the stopped one: no outputs; a test cell fails with the reason."""
+        if cell.cell_type != "code":
+            return cell
+        cell.outputs, cell.execution_count = [], None
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if nbgrader.get("grade") and not nbgrader.get("solution"):
+            message = NOT_RUN.format(cell=self._stopped_at)
+            cell.outputs.append(new_output("error", ename="CellNotRun", evalue=message,
+                                           traceback=[f"CellNotRun: {message}"]))
+        return cell
 
     def _add(self, phase: str, seconds: float) -> None:
         self._seconds[phase] = round(self._seconds.get(phase, 0.0) + seconds, 3)

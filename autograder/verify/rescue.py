@@ -102,7 +102,8 @@ def run(job: Job, notebook: str, submitted: nbformat.NotebookNode, chosen: Plan,
             manager.shutdown_kernel(now=True)
             raise RescueNotRun(f"the kernel for the second run did not start ({type(error).__name__})") from None
         timeout = functools.partial(course.cell_timeout, default=job.settings.cell_timeout,
-                                    training=job.settings.training_cell_timeout)
+                                    training=job.settings.training_cell_timeout,
+                                    setup=course.setup_sources(job.assignment))
         executor = NotebookClient(nb, km=manager, allow_errors=True, timeout_func=timeout, iopub_timeout=30,
                                   kernel_name=sandboxes.base.KERNEL_NAME)
         try:
