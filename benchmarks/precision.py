@@ -25,6 +25,7 @@ where it is faster and its mean accuracy is within the allowed loss of float32's
 
 from __future__ import annotations
 
+import argparse
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,7 +158,8 @@ def judged() -> tuple[list[Comparison], list[Comparison]]:
             comparisons(IN_REPRODUCTION, (None, PAIRED_RUNS), same_seeds=True))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(prog="python -m benchmarks.precision", description=__doc__.splitlines()[0]).parse_args(argv)
     DOC.write_text(markdown(*judged()))
     print(DOC.read_text())
 

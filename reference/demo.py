@@ -1,10 +1,11 @@
 """A quick look at assignment 1 at a small budget: clean vs noisy MLP and a short noise sweep.
 
-Run with ``python -m reference.demo`` (``NNLAB_BUDGET`` picks the budget; default here: ``smoke``).
+Run with ``python -m reference.demo [--budget NAME]`` (default: ``NNLAB_BUDGET``, else ``smoke``).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 
 from helpers import data, tables, training
@@ -14,8 +15,13 @@ from helpers.budget import get_budget
 SCALES = (0.1, 0.5, 1.0, 2.0, 4.0)
 
 
-def main() -> None:
-    budget = get_budget(os.environ.get("NNLAB_BUDGET") or "smoke")
+def main(argv: list[str] | None = None) -> None:
+    from helpers.budget import BUDGETS
+
+    parser = argparse.ArgumentParser(prog="python -m reference.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", choices=list(BUDGETS), default=os.environ.get("NNLAB_BUDGET") or "smoke",
+                        help="training budget (default: NNLAB_BUDGET, else smoke)")
+    budget = get_budget(parser.parse_args(argv).budget)
     print(f"budget: {budget.name} ({budget.epochs} epochs, {budget.mnist_train or 'all'} training images)")
     ds = data.load_for_budget("mnist", budget, flatten=True)
     (x_train, y_train), (x_test, y_test) = ds.train, ds.test
