@@ -3,13 +3,15 @@
 One bundle for the whole course and one per assignment, each a folder and a zip with: the
 student notebooks (generated afresh from the masters by nbgrader), the ``helpers`` package the
 notebooks import, a ``pyproject.toml`` and an ``environment.yml`` with the student's
-dependencies, and a README for students. No master, solution, rubric, ``reference`` module or
+dependencies, a README for students, and the kit's documents that the notebooks cite for their
+reference numbers (with the figures those link to). No master, solution, rubric, ``reference`` module or
 grader code is copied: the bundle is built from an allowlist, and ``tests/test_bundle.py``
 checks that no line of any solution region reaches it.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -61,6 +63,32 @@ def _copy_helpers(target: Path) -> None:
     shutil.copytree(course.REPO / "helpers", target / "helpers", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
 
+CITED = re.compile(r"`((?:docs|benchmarks/results)/[\w./-]+\.md)`")  # how a notebook names a document of the kit
+LINK = re.compile(r"\]\(([^)#:\s]+)")  # a document's relative links (figures, other documents)
+
+
+def cited_documents(texts: list[str]) -> list[Path]:
+    """The kit's documents that ``texts`` cite, with every file they link to, as paths relative to the repository:
+    the reference numbers an expected output comes from, so a bundle stands alone."""
+    wanted = [Path(name) for text in texts for name in CITED.findall(text)]
+    found: set[Path] = set()
+    while wanted:
+        path = wanted.pop()
+        if path in found or not (course.REPO / path).is_file():
+            continue
+        found.add(path)
+        if path.suffix == ".md":
+            wanted += [Path(os.path.normpath(path.parent / link)) for link in LINK.findall((course.REPO / path).read_text())]
+    return sorted(found)
+
+
+def _texts(folder: Path) -> list[str]:
+    import nbformat
+
+    texts = [cell.source for path in sorted(folder.rglob("*.ipynb")) for cell in nbformat.read(path, as_version=4).cells]
+    return texts + [STUDENT_README.read_text()]
+
+
 def _write(folder: Path, releases: Path, assignments: tuple[str, ...]) -> None:
     from helpers import __version__
 
@@ -74,6 +102,9 @@ def _write(folder: Path, releases: Path, assignments: tuple[str, ...]) -> None:
     (folder / "environment.yml").write_text(_environment())
     listing = "\n".join(f"- `{a}/`" for a in assignments)
     (folder / "README.md").write_text(STUDENT_README.read_text().replace("{assignments}", listing))
+    for path in cited_documents(_texts(folder)):
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(course.REPO / path, folder / path)
 
 
 def build(out: Path, assignments: list[str] | None = None) -> list[Bundle]:

@@ -61,7 +61,10 @@ def test_a_course_bundle_and_one_per_assignment(bundles):
     assert [b.assignments for b in bundles] == [assignments] + [(a,) for a in assignments]
     for built in bundles:
         top = {p.name for p in built.folder.iterdir()}
-        assert top == {"README.md", "pyproject.toml", "environment.yml", "helpers", *built.assignments}
+        documents = {"docs", "benchmarks"}  # only the cited documents in them (next test)
+        assert top - documents == {"README.md", "pyproject.toml", "environment.yml", "helpers", *built.assignments}
+        assert not [p for p in built.folder.glob("benchmarks/**/*") if p.suffix not in (".md", "")]
+        assert not [p for p in built.folder.glob("docs/**/*") if p.suffix not in (".md", ".png", "")]
         for assignment in built.assignments:
             released = sorted(p.name for p in (course.RELEASES / assignment).glob("*.ipynb"))
             assert sorted(p.name for p in (built.folder / assignment).glob("*.ipynb")) == released
@@ -125,3 +128,20 @@ def test_an_unknown_assignment_is_a_clear_error(tmp_path):
     done = run_cli("bundle", "a9_missing", "--out", str(tmp_path))
     assert done.returncode == 2 and "unknown assignment(s) a9_missing" in done.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_a_bundle_stands_alone_every_document_it_cites_is_in_it(bundles):
+    """The reference numbers a notebook cites come with it: every cited document and what it links to."""
+    for b in bundles:
+        texts = [cell.source for path in b.folder.rglob("*.ipynb") for cell in nbformat.read(path, as_version=4).cells]
+        texts.append((b.folder / "README.md").read_text())
+        cited = {name for text in texts for name in bundle.CITED.findall(text)}
+        assert cited, "no notebook cites a document: the check below would prove nothing"
+        missing = [name for name in cited if not (b.folder / name).is_file()]
+        assert not missing, (b.folder.name, missing)
+        for document in b.folder.rglob("*.md"):
+            broken = [link for link in bundle.LINK.findall(document.read_text())
+                      if not (document.parent / link).exists()]
+            assert not broken, (document.relative_to(b.folder), broken)
+        with zipfile.ZipFile(b.archive) as archive:
+            assert all(f"{b.folder.name}/{name}" in archive.namelist() for name in cited)
