@@ -150,7 +150,8 @@ def recorded(run_dir: Path, assignment: str, path: Path) -> tuple[nbformat.Noteb
         raise StaleRun(f"no recorded run of {assignment} in {run_dir}: run `{RECORD_COMMAND}`")
     ran = nbformat.read(run_path, as_version=4)
     now_cells, ran_cells = _code_cells(nb), _code_cells(ran)
-    changed = [i for i, (now, then) in enumerate(zip(now_cells, ran_cells)) if now.source != then.source]
+    changed = [i for i, (now, then) in enumerate(zip(now_cells, ran_cells))
+               if now.source.rstrip() != then.source.rstrip()]  # a solution marker at the end leaves a newline
     if changed or len(now_cells) != len(ran_cells):
         raise StaleRun(f"the recorded run of {assignment} is stale: code cells {changed or 'added or removed'} "
                        f"changed since it ran; run `{RECORD_COMMAND}` (or build with --budget to execute afresh)")

@@ -1,6 +1,7 @@
 """Student notebooks are generated from the masters and must stay in sync."""
 
 import json
+import re
 
 import nbformat
 import pytest
@@ -72,3 +73,41 @@ def test_the_text_names_every_variable_a_test_reads(assignment):
     unnamed = {(c.get("id"), name) for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
                for name in _names_a_test_reads(c.source) if name not in given and f"`{name}" not in text}
     assert not unnamed, f"the text never names what these tests read: {sorted(unnamed)}"
+
+
+GIVE_AWAYS = re.compile(r"\*\*Give-aways\*\*[^:]*:(.*)")
+
+
+def _grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def test_no_released_cell_says_a_written_answer_before_its_question():
+    """Each written question's rubric names its give-aways (the facts that are the answer); no text, hint, expected
+    output or optional cell the students get before the question may say one."""
+    questions = 0
+    for master_path in course.SOLUTIONS.glob("*/*.ipynb"):
+        released = nbformat.read(course.RELEASES / master_path.relative_to(course.SOLUTIONS), as_version=4)
+        for cell in nbformat.read(master_path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if not (cell.cell_type == "markdown" and meta.get("solution") and meta.get("grade")):
+                continue
+            questions += 1
+            line = GIVE_AWAYS.search(cell.source)
+            assert line, f"{master_path.name} {meta['grade_id']}: the rubric names no give-aways"
+            keys = re.findall(r"`([^`]+)`", line.group(1))
+            before = [c for c in released.cells[:[_grade_id(c) for c in released.cells].index(meta["grade_id"])]]
+            said = [(_grade_id(c), key) for c in before for key in keys if key.lower() in c.source.lower()]
+            assert keys and not said, f"{master_path.name}: said before {meta['grade_id']} is asked: {said}"
+    assert questions >= 4
+
+
+def test_an_optional_cell_is_the_students_to_write():
+    """A "try it" cell (run only where the budget allows) gives no code of a graded step: the student writes it."""
+    optional = [c for path in course.RELEASES.glob("*/*.ipynb") for c in nbformat.read(path, as_version=4).cells
+                if c.cell_type == "code" and "run_optional" in c.source]
+    assert optional
+    for cell in optional:
+        assert cell.metadata["nbgrader"].get("solution") and course.CODE_STUB.splitlines()[0] in cell.source, cell.source
+        code = [line for line in cell.source.splitlines() if line.strip() and not line.strip().startswith("#")]
+        assert code == ["if BUDGET.run_optional:", "    raise NotImplementedError()"], code
