@@ -119,18 +119,22 @@ def _owner(name: str) -> int | None:
 
 
 def mounts_under(folder: Path) -> list[Path]:
-    """Mount points below ``folder`` (deepest first), from this process's mount table."""
+    """The grader's scratch disks mounted below ``folder`` (tmpfs mounts on a job's quota folders), deepest first,
+    from this process's mount table; no other mount is ever touched."""
+    from autograder.sandboxes.resources import QUOTA_FOLDERS
+
     root = os.path.realpath(folder)
     found = []
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
-        if point.startswith(root + os.sep):
+        fields, _, after = line.partition(" - ")
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields.split()[4])
+        if point.startswith(root + os.sep) and after.split()[:1] == ["tmpfs"] and Path(point).name in QUOTA_FOLDERS:
             found.append(Path(point))
     return sorted(set(found), key=lambda p: len(p.parts), reverse=True)
 
 
 def unmount_under(folder: Path) -> list[Path]:
-    """Unmount every file system mounted below ``folder``; returns what was unmounted."""
+    """Unmount the grader's scratch disks below ``folder`` (:func:`mounts_under`); returns what was unmounted."""
     points = mounts_under(folder)
     for point in points:
         subprocess.run(["umount", "--lazy", str(point)], capture_output=True, check=False)

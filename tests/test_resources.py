@@ -6,6 +6,7 @@ measured; elsewhere the fallback must say so in words, since per-process limits 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -81,3 +82,19 @@ def test_the_scratch_folder_has_a_disk_quota_and_is_kept_on_request(tmp_path):
             (folder / "big.bin").write_bytes(b"x" * 16 * 2**20)
     assert (folder / "small.txt").read_text() == "kept"  # --keep-scratch: copied back to an ordinary folder
     assert subprocess.run(["mountpoint", "-q", str(folder)]).returncode != 0
+
+
+def test_cleaning_finds_the_graders_scratch_disks_and_no_other_mount(tmp_path):
+    from autograder.lifetime import mounts_under, unmount_under
+
+    other = tmp_path / "someone-elses"
+    other.mkdir()
+    assert subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(other)]).returncode == 0
+    try:
+        with resources.scratch_quota(tmp_path / "jobs" / "a__b" / "scratch", 2**20) as applies:
+            assert applies
+            assert mounts_under(tmp_path) == [tmp_path / "jobs" / "a__b" / "scratch"]
+            assert unmount_under(tmp_path) == [tmp_path / "jobs" / "a__b" / "scratch"]
+            assert mounts_under(tmp_path) == [] and os.path.ismount(other)
+    finally:
+        subprocess.run(["umount", "--lazy", str(other)])
