@@ -170,7 +170,7 @@ def _remove(group: resources.Group | None, work: Path) -> None:
     """End every process left in the job's group and release its disk quotas."""
     if group is not None:
         group.remove()
-    resources.release_quotas(work)
+    resources.unmount_under(work)  # what a worker killed before its own clean-up left mounted
 
 
 def _end_process_group(process: LaunchedWorker) -> None:

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -118,36 +117,14 @@ def _owner(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def mounts_under(folder: Path) -> list[Path]:
-    """The grader's scratch disks mounted below ``folder`` (tmpfs mounts on a job's quota folders), deepest first,
-    from this process's mount table; no other mount is ever touched."""
-    from autograder.sandboxes.resources import QUOTA_FOLDERS
-
-    root = os.path.realpath(folder)
-    found = []
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        fields, _, after = line.partition(" - ")
-        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields.split()[4])
-        if point.startswith(root + os.sep) and after.split()[:1] == ["tmpfs"] and Path(point).name in QUOTA_FOLDERS:
-            found.append(Path(point))
-    return sorted(set(found), key=lambda p: len(p.parts), reverse=True)
-
-
-def unmount_under(folder: Path) -> list[Path]:
-    """Unmount the grader's scratch disks below ``folder`` (:func:`mounts_under`); returns what was unmounted."""
-    points = mounts_under(folder)
-    for point in points:
-        subprocess.run(["umount", "--lazy", str(point)], capture_output=True, check=False)
-    return points
-
-
 def clean_stale(out: Path | None = None) -> list[str]:
-    """Remove what graders that no longer run left: mounts under ``out`` (whose run holds no lock: see
-    :func:`autograder.store.run_lock`), their control groups, and their temporary folders with the mounts
-    inside. Returns one line per thing removed."""
+    """Remove what graders that no longer run left: scratch disks under ``out`` (call it holding
+    :func:`only_run_into`), their control groups, and their temporary folders with the scratch disks inside.
+    Returns one line per thing removed."""
     from autograder.sandboxes import resources
 
-    removed = [f"unmounted {point}" for point in unmount_under(out)] if out is not None and out.exists() else []
+    removed = ([f"unmounted {point}" for point in resources.unmount_under(out)]
+               if out is not None and out.exists() else [])
     for group in resources.all_groups():
         pid = _owner(group.folders[0].name)
         if pid is not None and not _alive(pid):
@@ -156,7 +133,7 @@ def clean_stale(out: Path | None = None) -> list[str]:
     for folder in OWNED_ROOT.glob("nnlab-*-*"):
         pid = _owner(folder.name)
         if folder.is_dir() and pid is not None and not _alive(pid):
-            removed += [f"unmounted {point}" for point in unmount_under(folder)]
+            removed += [f"unmounted {point}" for point in resources.unmount_under(folder)]
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(f"removed {folder}")
     return removed

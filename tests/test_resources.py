@@ -85,7 +85,7 @@ def test_the_scratch_folder_has_a_disk_quota_and_is_kept_on_request(tmp_path):
 
 
 def test_cleaning_finds_the_graders_scratch_disks_and_no_other_mount(tmp_path):
-    from autograder.lifetime import mounts_under, unmount_under
+    from autograder.sandboxes.resources import mounts_under, unmount_under
 
     other = tmp_path / "someone-elses"
     other.mkdir()

@@ -15,7 +15,7 @@ import pytest
 
 from autograder import examples
 from autograder.jobs import STOPPED
-from autograder.lifetime import mounts_under
+from autograder.sandboxes.resources import mounts_under
 from autograder.sandboxes import resources
 from tests.grading import REPO, grades, run_cli
 

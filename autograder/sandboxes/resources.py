@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -186,8 +187,22 @@ def scratch_quota(folder: Path, size_bytes: int, *, keep: bool = False) -> Itera
 QUOTA_FOLDERS = ("scratch", "probe", "rescue")  # under a job's work folder: every folder student code can write
 
 
-def release_quotas(work: Path) -> None:
-    """Unmount quota file systems a worker left behind (it was killed before its own clean-up)."""
-    for name in QUOTA_FOLDERS:
-        if os.path.ismount(work / name):
-            subprocess.run(["umount", "--lazy", str(work / name)], capture_output=True, check=False)
+def mounts_under(folder: Path) -> list[Path]:
+    """The grader's scratch disks mounted below ``folder`` (tmpfs mounts on a job's quota folders), deepest first,
+    from this process's mount table; no other mount is ever touched."""
+    root = os.path.realpath(folder)
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields, _, after = line.partition(" - ")
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields.split()[4])
+        if point.startswith(root + os.sep) and after.split()[:1] == ["tmpfs"] and Path(point).name in QUOTA_FOLDERS:
+            found.append(Path(point))
+    return sorted(set(found), key=lambda p: len(p.parts), reverse=True)
+
+
+def unmount_under(folder: Path) -> list[Path]:
+    """Unmount the grader's scratch disks below ``folder`` (:func:`mounts_under`); returns what was unmounted."""
+    points = mounts_under(folder)
+    for point in points:
+        subprocess.run(["umount", "--lazy", str(point)], capture_output=True, check=False)
+    return points
