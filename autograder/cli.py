@@ -221,6 +221,32 @@ def _demo(args: argparse.Namespace) -> int:
     return _print_outcome(run, Path(args.out) / "graded")
 
 
+def _check(args: argparse.Namespace) -> int:
+    from autograder.check import NotAnAssignment, check, verdict
+    from autograder.lifetime import OutInUse
+    from autograder.sandboxes import SandboxUnavailable
+    from autograder.settings import SettingsError, data_dir_or_keras_mirror, make_settings
+
+    notebook, out = Path(args.notebook), Path(args.out)
+    try:
+        data_dir = args.data_dir or data_dir_or_keras_mirror(out / "datasets")
+        settings = make_settings(budget=args.budget, data_dir=data_dir)
+        print(f"grading {notebook} at the '{args.budget}' budget, as the grader does (about a minute at smoke, "
+              "a few at grade) ...", flush=True)
+        run, assignment = check(notebook, out, settings, sandbox=args.sandbox,
+                                warn=lambda text: print(f"warning: {text}", file=sys.stderr))
+    except (NotAnAssignment, SettingsError, SandboxUnavailable, OutInUse, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    result = run.results[0]
+    print(f"{assignment}:")
+    print("\n".join(verdict(result)))
+    pages = sorted((out / "graded" / "feedback").glob(f"*/{assignment}/*.html"))
+    if pages:
+        print(f"feedback page: {pages[0]}")
+    return EXIT_OK if result.graded else EXIT_NOT_GRADED
+
+
 def _walkthrough(args: argparse.Namespace) -> int:
     from autograder import course
     from autograder.walkthrough import RECORDED_RUN, StaleRun, build, record
@@ -342,6 +368,21 @@ def build_parser() -> argparse.ArgumentParser:
                                      "temporary folders); `grade` does it too before it starts")
     p.add_argument("out", metavar="OUT", help="the --out folder of `grade`")
     p.set_defaults(run=_clean)
+
+    p = sub.add_parser("check", help="grade your own notebook as the grader does; each step's points and message "
+                                     "in the terminal, and the feedback page",
+                       epilog="exit codes: 0 graded (whatever the score); 2 not an assignment, or no dataset; "
+                              "3 the grader itself failed (not your score)")
+    p.add_argument("notebook", metavar="NOTEBOOK", help="your notebook, e.g. notebooks/a1_noise_mlp/noise_mlp.ipynb")
+    p.add_argument("--budget", default="smoke", choices=budget_names,
+                   help="training budget (default smoke: about a minute; grade is what the course's grader uses)")
+    p.add_argument("--out", default="nnlab-check", help="folder for the graded copy and its feedback page "
+                                                        "(default: nnlab-check)")
+    p.add_argument("--data-dir", help="dataset mirror with mnist.npz and cifar10.npz (default: NNLAB_DATA_DIR, else "
+                                      "Keras' own datasets, saved as a mirror in OUT)")
+    p.add_argument("--sandbox", default="auto", choices=SANDBOX_CHOICES,
+                   help="auto: bubblewrap where it works, else none with a warning (it is your own notebook)")
+    p.set_defaults(run=_check)
 
     p = sub.add_parser("demo", help="release, make an example class, grade it in the sandbox, report")
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")

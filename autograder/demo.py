@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from autograder import course, examples
 from autograder.pipeline import ClassRun, grade_class
 from autograder.release import release
 from autograder.runners.local import LocalRunner
-from autograder.settings import make_settings
+from autograder.settings import data_dir_or_keras_mirror, make_settings
 
 
 def build_class(root: Path) -> list[str]:
@@ -45,12 +44,7 @@ def build_class(root: Path) -> list[str]:
 def run_demo(out: Path, *, workers: int = 2, budget: str = "grade") -> ClassRun:
     """Run the whole instructor workflow on the example class; returns the graded run."""
     start = time.monotonic()
-    data_dir = os.environ.get("NNLAB_DATA_DIR")
-    if not data_dir:
-        from helpers.data import build_mirror
-
-        print("0/4 NNLAB_DATA_DIR is not set: saving Keras' datasets as a mirror for the sandbox (needs internet) ...")
-        data_dir = str(build_mirror(out / "datasets").resolve())
+    data_dir = data_dir_or_keras_mirror(out / "datasets", lambda line: print(f"0/4 {line} ..."))
     settings = make_settings(budget=budget, data_dir=data_dir)
     print("1/4 releasing student notebooks from solutions/ ...")
     for path in release():

@@ -16,13 +16,19 @@ from autograder import course
 
 @dataclass(frozen=True)
 class Mutation:
-    """A wrong answer: replace the answer cell ``cell`` of ``assignment`` with ``source``."""
+    """A wrong answer: replace the answer cell ``cell`` of ``assignment`` with ``source``.
+
+    It must fail exactly the tests ``fails`` at grading; the notebook's own test (the ✓ a student sees) must fail
+    them too, except the tests in ``visible_misses``: what the notebook cannot check with the student's own data
+    and functions, which the test cell says the grader adds (``docs/visible-checks.md``).
+    """
 
     name: str
     assignment: str
     cell: str
     source: str
     fails: tuple[str, ...]
+    visible_misses: tuple[str, ...] = ()
 
 
 ZERO_LR = 'model.compile(optimizer=keras.optimizers.Adam(0.0), loss="categorical_crossentropy", metrics=["accuracy"])'
@@ -49,40 +55,72 @@ def build_mlp():
                              layers.Dense(512, activation="relu"), layers.Dropout(0.2),
                              layers.Dense(10, activation="softmax")])
 ''', ("test_build_mlp",)),
-    Mutation("untrained_mlp", "a1_noise_mlp", "build_mlp", f'''
-def build_mlp():
-    model = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, activation="relu"), layers.Dropout(0.2),
-                              layers.Dense(512, activation="relu"), layers.Dropout(0.2),
-                              layers.Dense(10, activation="softmax")])
-    {ZERO_LR}
-    return model
-''', ("test_clean_vs_noisy", "test_sweep")),
+    Mutation("ignores_budget_epochs", "a1_noise_mlp", "compile_and_fit", '''
+def compile_and_fit(model, x, y, validation_data):
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model.fit(x, y, batch_size=BUDGET.mlp_batch_size, epochs=20, validation_data=validation_data, verbose=0)
+''', ("test_compile_and_fit",)),
+    Mutation("sgd_optimizer", "a1_noise_mlp", "compile_and_fit", '''
+def compile_and_fit(model, x, y, validation_data):
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model.fit(x, y, batch_size=BUDGET.mlp_batch_size, epochs=BUDGET.epochs, validation_data=validation_data,
+                     verbose=0)
+''', ("test_compile_and_fit",)),
+    Mutation("validates_on_training_data", "a1_noise_mlp", "compile_and_fit", '''
+def compile_and_fit(model, x, y, validation_data):
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model.fit(x, y, batch_size=BUDGET.mlp_batch_size, epochs=BUDGET.epochs, validation_data=(x, y), verbose=0)
+''', ("test_compile_and_fit",)),
+    Mutation("swapped_histories", "a1_noise_mlp", "train_clean_noisy", '''
+keras.utils.set_random_seed(0)
+mlp_clean = build_mlp()
+history_noisy = compile_and_fit(mlp_clean, x_train, y_train, (x_test, y_test))
+mlp_noisy = build_mlp()
+history_clean = compile_and_fit(mlp_noisy, x_train_noisy, y_train, (x_test_noisy, y_test))
+''', ("test_clean_vs_noisy",)),
     Mutation("typed_in_accuracy", "a1_noise_mlp", "sweep", '''
 SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
 x_train_std, x_test_std = data.standardize(x_train, x_test)
-sweep_records, sweep_models = [], []
+sweep_histories, sweep_models = [], []
 for scale, accuracy in zip(SCALES, [0.98, 0.97, 0.95, 0.89, 0.65]):
-    record = training.RunRecord(name=f"scale {scale}", history={}, train_accuracy=0.99, val_accuracy=accuracy,
-                                train_loss=0.0, val_loss=0.0, epochs=20, batch_size=128, train_samples=60000,
-                                wall_time_s=1.0, budget="full", seed=0, extra={"value": scale})
-    sweep_records.append(record)
+    sweep_histories.append({"loss": [0.1] * BUDGET.epochs, "accuracy": [0.99] * BUDGET.epochs,
+                            "val_loss": [0.2] * BUDGET.epochs, "val_accuracy": [accuracy] * BUDGET.epochs})
     sweep_models.append(build_mlp())
+''', ("test_sweep",)),
+    Mutation("one_model_for_every_scale", "a1_noise_mlp", "sweep", '''
+SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
+x_train_std, x_test_std = data.standardize(x_train, x_test)
+sweep_histories, sweep_models = [], []
+model = build_mlp()
+for scale in SCALES:
+    history = compile_and_fit(model, add_noise(x_train_std, scale, seed=1), y_train,
+                              (add_noise(x_test_std, scale, seed=2), y_test))
+    sweep_histories.append(history)
+    sweep_models.append(model)
 ''', ("test_sweep",)),
     Mutation("sweep_missing_scale", "a1_noise_mlp", "sweep", '''
 SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
 x_train_std, x_test_std = data.standardize(x_train, x_test)
-sweep_records, sweep_models = [], []
+sweep_histories, sweep_models = [], []
 for scale in SCALES[:-1]:
     model = build_mlp()
-    record = training.fit(model, add_noise(x_train_std, scale, seed=1), y_train,
-                          validation_data=(add_noise(x_test_std, scale, seed=2), y_test), name=f"scale {scale}")
-    record.extra["value"] = scale
-    sweep_records.append(record)
+    sweep_histories.append(compile_and_fit(model, add_noise(x_train_std, scale, seed=1), y_train,
+                                           (add_noise(x_test_std, scale, seed=2), y_test)))
     sweep_models.append(model)
 ''', ("test_sweep",)),
     Mutation("sweep_table_of_two_runs", "a1_noise_mlp", "sweep_table", '''
-columns = (tables.extra_column("noise scale", "value"),) + tables.DEFAULT_COLUMNS[2:5]
-sweep_table = tables.comparison_table([record_clean, record_noisy], columns=columns)
+sweep_table = PrettyTable(["noise scale", "train acc (%)", "val acc (%)", "val loss"])
+for scale, history in ((0.0, history_clean), (0.5, history_noisy)):
+    h = history.history
+    sweep_table.add_row([scale, f"{100 * h['accuracy'][-1]:.2f}", f"{100 * h['val_accuracy'][-1]:.2f}",
+                         f"{h['val_loss'][-1]:.4f}"])
+print(sweep_table)
+''', ("test_sweep_table",)),
+    Mutation("table_in_fractions", "a1_noise_mlp", "sweep_table", '''
+sweep_table = PrettyTable(["noise scale", "train acc (%)", "val acc (%)", "val loss"])
+for scale, history in zip(SCALES, sweep_histories):
+    h = history.history
+    sweep_table.add_row([scale, round(h["accuracy"][-1], 4), round(h["val_accuracy"][-1], 4), round(h["val_loss"][-1], 4)])
 print(sweep_table)
 ''', ("test_sweep_table",)),
     Mutation("batchnorm_after_dropout", "a2_depth_bn_dropout", "build_mlp", '''
@@ -101,6 +139,12 @@ def build_mlp(widths, batchnorm=False, dropout=0.0):
 def build_mlp(widths, batchnorm=False, dropout=0.0):
     raise NotImplementedError("I ran out of time")
 ''', ("test_build_mlp",)),  # test_results is judged with the reference build_mlp: charged once
+    Mutation("table_widths_of_the_wrong_key", "a2_depth_bn_dropout", "table", '''
+columns = (tables.extra_column("hidden layers", "hidden_layers"), tables.extra_column("widths", "hidden_layers"),
+           tables.extra_column("variant", "variant")) + tables.DEFAULT_COLUMNS
+results_table = tables.comparison_table(records, columns=columns)
+print(results_table)
+''', ("test_results",)),
     Mutation("table_typed_by_hand", "a2_depth_bn_dropout", "table", '''
 from prettytable import PrettyTable
 results_table = PrettyTable(["hidden layers", "val acc (%)"])
@@ -180,6 +224,11 @@ per_epoch = ("s per epoch", lambda r: f"{r.wall_time_s / r.epochs:.1f}")
 results_table = tables.comparison_table(records[:2], columns=tables.DEFAULT_COLUMNS[:4] + (per_epoch,))
 print(results_table)
 ''', ("test_results_table",)),
+    Mutation("time_per_epoch_is_the_total", "a3_cifar_cnn", "results_table", '''
+per_epoch = ("s per epoch", lambda r: f"{r.wall_time_s:.1f}")
+results_table = tables.comparison_table(records, columns=tables.DEFAULT_COLUMNS[:4] + (per_epoch,))
+print(results_table)
+''', ("test_results_table",)),
     Mutation("confusion_transposed", "a3_cifar_cnn", "confusion", '''
 def confusion_matrix(model, x, y):
     predicted = np.argmax(model.predict(x, verbose=0), axis=1)
@@ -224,31 +273,43 @@ def build_mlp():
     hidden = layers.Dropout(0.2)(layers.Dense(512, activation="relu")(hidden))
     return keras.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
 """),
+        ("compile_and_fit", """
+def compile_and_fit(model, x, y, validation_data):
+    model.compile(keras.optimizers.Adam(learning_rate=1e-3), keras.losses.CategoricalCrossentropy(),
+                  metrics=["accuracy"])
+    return model.fit(x=x, y=y, epochs=BUDGET.epochs, batch_size=BUDGET.mlp_batch_size, verbose=0,
+                     validation_data=validation_data).history
+"""),
+        ("train_clean_noisy", """
+keras.utils.set_random_seed(0)
+runs = {}
+for label, images, test_images in (("clean", x_train, x_test), ("noisy", x_train_noisy, x_test_noisy)):
+    runs[label] = build_mlp()
+    runs[label + " history"] = compile_and_fit(runs[label], images, y_train, validation_data=(test_images, y_test))
+mlp_clean, mlp_noisy = runs["clean"], runs["noisy"]
+history_clean, history_noisy = runs["clean history"], runs["noisy history"]
+"""),
         ("sweep", """
 SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
 x_train_std, x_test_std = data.standardize(x_train, x_test)
-sweep_records, sweep_models = [], []
+sweep_histories, sweep_models = [], []
 index = 0
 while index < len(SCALES):
     scale = SCALES[index]
     sweep_models.append(build_mlp())
-    sweep_records.append(training.fit(sweep_models[-1], add_noise(x_train_std, scale, seed=100 + index), y_train,
-                                      validation_data=(add_noise(x_test_std, scale, seed=200 + index), y_test),
-                                      name=f"sigma={scale}", seed=index))
-    sweep_records[-1].extra["value"] = scale
+    sweep_histories.append(compile_and_fit(sweep_models[-1], add_noise(x_train_std, scale, seed=100 + index), y_train,
+                                           (add_noise(x_test_std, scale, seed=200 + index), y_test)))
     index += 1
 """),
         ("sweep_table", """
-from prettytable import PrettyTable
-sweep_table = PrettyTable(["Noise scale", "Train acc (%)", "Val acc (%)", "Val loss"])
-for r in sweep_records:
-    sweep_table.add_row([r.extra["value"], round(100 * r.train_accuracy, 2), f"{100 * r.val_accuracy:.3f}",
-                         round(r.val_loss, 4)])
-fig = plots.metric_vs_value(sweep_records)
-print(sweep_table)
+sweep_table = PrettyTable()
+sweep_table.field_names = ["Noise scale", "Train acc (%)", "Val acc (%)", "Val loss"]
+for scale, history in zip(SCALES, sweep_histories):
+    sweep_table.add_row([scale, round(100 * history["accuracy"][-1], 2), f"{100 * history['val_accuracy'][-1]:.3f}",
+                         round(history["val_loss"][-1], 4)])
 """),
-    ), ("test_add_noise", "test_apply_noise", "test_build_mlp", "test_clean_vs_noisy", "test_sweep",
-        "test_sweep_table")),
+    ), ("test_add_noise", "test_apply_noise", "test_build_mlp", "test_compile_and_fit", "test_clean_vs_noisy",
+        "test_sweep", "test_sweep_table")),
     Variant("a2_other_style", "a2_depth_bn_dropout", (
         ("build_mlp", """
 def build_mlp(widths, batchnorm=False, dropout=0.0):

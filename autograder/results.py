@@ -88,10 +88,32 @@ class TestOutcome:
     points: float
     score: float
     message: str = ""
+    notebook_passed: bool | None = None  # the notebook's own test cell, run in the student's kernel
 
     @property
     def passed(self) -> bool:
         return self.score >= self.points
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """The notebook's own test and the grader's check on one test, and whether they agreed."""
+
+    test: str
+    notebook_passed: bool
+    grader_passed: bool
+    rescued: bool = False  # judged again with the reference version of an earlier step: no comparison
+    message: str = ""
+
+    @property
+    def disagrees(self) -> bool:
+        return self.notebook_passed != self.grader_passed and not self.rescued
+
+    def review(self) -> str:
+        """The disagreement in words, for the instructor's review."""
+        return (f"{self.test}: the notebook's own test {'passed' if self.notebook_passed else 'failed'} but the "
+                f"grader's check {'passed' if self.grader_passed else 'failed'}"
+                + (f" ({self.message})" if self.message else ""))
 
 
 @dataclass

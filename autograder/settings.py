@@ -8,9 +8,11 @@ Dask), and they are recorded with every result and in ``grades.csv``.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from autograder import course
 
@@ -64,6 +66,18 @@ class GradingSettings:
                   for name in MIRROR_FILES if (Path(self.data_dir) / name).is_file()]
         text = json.dumps({"settings": self.to_dict(), "mirror": mirror}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def data_dir_or_keras_mirror(folder: Path, say: Callable[[str], None] = print) -> str:
+    """``NNLAB_DATA_DIR``, or a mirror saved into ``folder`` from Keras' own datasets (downloaded if not cached)."""
+    data_dir = os.environ.get("NNLAB_DATA_DIR")
+    if data_dir:
+        return data_dir
+    from helpers.data import build_mirror
+
+    say(f"NNLAB_DATA_DIR is not set: saving Keras' datasets as a mirror for the sandbox in {folder} "
+        "(downloads them if Keras has not yet)")
+    return str(build_mirror(folder).resolve())
 
 
 def make_settings(*, budget: str = "grade", data_dir: str | Path | None, sandbox: str = "bwrap",

@@ -134,7 +134,7 @@ def _autograded(folder: Path) -> list[tuple[str, nbformat.NotebookNode]]:
 
 
 def _outcomes(notebooks: list[tuple[str, nbformat.NotebookNode]], grades: list[GradeRow],
-              verdicts: dict[str, Verdict]) -> list[TestOutcome]:
+              verdicts: dict[str, Verdict], notebook_passed: dict[str, bool]) -> list[TestOutcome]:
     """Per autograded test: points earned (from the gradebook) and why it failed (the grader's check first)."""
     earned = {(g.notebook, g.name): g for g in grades}
     outcomes = []
@@ -145,7 +145,8 @@ def _outcomes(notebooks: list[tuple[str, nbformat.NotebookNode]], grades: list[G
                 grade = earned.get((name, meta["grade_id"]))
                 outcomes.append(TestOutcome(notebook=name, test=meta["grade_id"], points=meta.get("points", 0),
                                             score=(grade.auto_score or 0.0) if grade else 0.0,
-                                            message=_failure_message(cell, verdicts.get(meta["grade_id"]))))
+                                            message=_failure_message(cell, verdicts.get(meta["grade_id"])),
+                                            notebook_passed=notebook_passed.get(meta["grade_id"])))
     return outcomes
 
 
@@ -254,20 +255,26 @@ def _log_failure(step: str, outcome: dict) -> str:
 
 
 def _verify(job: Job, root: Path, db_url: str, result: Result, notebooks: dict, masters: dict,
-            hide: tuple[Path, ...]) -> dict[str, Verdict]:
-    """Let the grader's checks, run outside the student's kernel, decide the autograded points."""
+            hide: tuple[Path, ...]) -> tuple[dict[str, Verdict], dict[str, bool]]:
+    """Let the grader's checks, run outside the student's kernel, decide the autograded points.
+
+    Returns the verdicts and, per test, whether the notebook's own test passed.
+    """
     started = time.monotonic()
     verdicts: dict[str, Verdict] = {}
+    notebook_passed: dict[str, bool] = {}
     try:
         for name, submitted in notebooks.items():
             autograded = root / "autograded" / job.student / job.assignment / f"{name}.ipynb"
             found = verification.verify(job, name, submitted, masters[name], hide)
             verdicts.update({v.test: v for v in found})
-            result.reviews += verification.apply(found, db_url, job, name, autograded)
+            agreements = verification.apply(found, db_url, job, name, autograded)
+            result.reviews += [a.review() for a in agreements if a.disagrees]
+            notebook_passed.update({a.test: a.notebook_passed for a in agreements})
     except verification.VerificationFailed as error:
         result.problems.append(Problem.infrastructure(f"the grader's checks could not run: {error}"))
     result.phases["verification (probe and checks)"] = round(time.monotonic() - started, 3)
-    return verdicts
+    return verdicts, notebook_passed
 
 
 def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dict, masters: dict) -> None:
@@ -318,7 +325,7 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
         if setup_problems:  # the grader's data or imports failed: nothing of the student's to verify
             result.problems += setup_problems
             return
-        verdicts = _verify(job, root, db_url, result, notebooks, masters, hide)
+        verdicts, notebook_passed = _verify(job, root, db_url, result, notebooks, masters, hide)
         if not result.graded:
             return
         started = time.monotonic()
@@ -327,7 +334,7 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
         notebooks = _autograded(root / "autograded" / job.student / job.assignment)
         with course.gradebook(db_url) as gb:
             result.grades = gradebook.grade_rows(gb.find_submission(job.assignment, job.student))
-        result.tests = _outcomes(notebooks, result.grades, verdicts)
+        result.tests = _outcomes(notebooks, result.grades, verdicts, notebook_passed)
         result.problems += _limit_problems(notebooks)
     finally:
         quotas.close()

@@ -2,14 +2,17 @@
 
     python -m benchmarks.bench                 # training (every path) + grading: 48 min on 2 cores
     python -m benchmarks.bench --skip-grading  # training only
+    python -m benchmarks.bench --skip-training --skip-grading --name grader-fit  # students' fit vs the grader's
 
 Training: for each model, (a) plain Keras code written as the reference notebooks write it
 (compile + fit with a per-step progress bar), (b) the kit's ``helpers.training.fit``, and
 Keras' own ``fit`` made fast (in-memory tensors, ``steps_per_execution``, with and without XLA;
 ``--paths`` picks), side by side in one process, on fixed subsets; median per-epoch time over
 repeats, samples/s, the ratio a/b (speed-up of the kit), each other path against the kit, and
-the fraction of this machine's measured float32 matmul peak that the kit reaches. Grading: wall and CPU seconds per notebook and per
-submission at the ``grade`` budget, and throughput with 1 and 2 workers.
+the fraction of this machine's measured float32 matmul peak that the kit reaches. Students' fit: the
+training of one submission as students write it, with Keras' ``fit`` and with the grader's
+(:mod:`benchmarks.grader_fit`). Grading: wall and CPU seconds per notebook and per submission at the
+``grade`` budget, and throughput with 1 and 2 workers.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import time
 from pathlib import Path
 
 from autograder.results import Result
+from benchmarks.grader_fit import bench_grader_fit, markdown_lines
 from benchmarks.phases import phase_table
 
 RESULTS = Path(__file__).parent / "results"
@@ -261,6 +265,8 @@ def markdown(report: dict, command: str = "python -m benchmarks.bench") -> str:
             lines.append(f"| {r['model']} | {r['samples']:,} | " + " | ".join(f"{times[p]:.2f}" for p in t["paths"])
                          + f" | {r['kit_samples_per_s']:,.0f} | {r['speedup']:.2f}x | {100 * r['kit_fraction_of_peak']:.0f}% | "
                          + " | ".join(f"{times[p] / times['kit']:.2f}" for p in others) + " |")
+    if "grader_fit" in report:
+        lines += markdown_lines(report["grader_fit"])
     if "grading" in report:
         g = report["grading"]
         one = g["one_submission"]
@@ -306,6 +312,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--paths", nargs="+", default=list(TRAINING_PATHS), choices=list(TRAINING_PATHS),
                         help="training paths to compare (reference and kit are always included)")
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--skip-grader-fit", action="store_true", help="skip students' fit vs the grader's")
     parser.add_argument("--skip-grading", action="store_true")
     parser.add_argument("--name", default="bench", help="results file name in benchmarks/results/ (default bench)")
     args = parser.parse_args(argv)
@@ -313,6 +320,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_training:
         paths = tuple(dict.fromkeys(["reference", "kit", *args.paths]))
         report["training"] = bench_training(args.repeats, args.epochs, args.mnist_size, args.cifar_size, paths)
+    if not args.skip_grader_fit:
+        report["grader_fit"] = bench_grader_fit("grade")
     if not args.skip_grading:
         report["grading"] = bench_grading(args.class_size)
     write_results(args.name, report, markdown(report, f"python -m benchmarks.bench {' '.join(argv or sys.argv[1:])}"))

@@ -1,4 +1,4 @@
-"""Hand results of a notebook to the grader as files (models, arrays, records, tables).
+"""Hand results of a notebook to the grader as files (models, arrays, histories, records, tables).
 
 When a notebook is graded, the grader sets ``NNLAB_ARTIFACTS`` to a folder of the sandbox; the
 test cells save what the grader's verifier re-checks there, outside the student's kernel. When
@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
+
+from helpers.history import is_history, per_epoch
 
 FOLDER_VARIABLE = "NNLAB_ARTIFACTS"
 
@@ -36,9 +38,12 @@ def _is_record(value: Any) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-ready form of records, tables and plain values."""
+    """A JSON-ready form of records, histories, tables and plain values."""
     if _is_record(value):
         return {"record": value.to_dict()}
+    if is_history(value):
+        return {"history": per_epoch(value), "params": {k: v for k, v in dict(getattr(value, "params", None) or {}).items()
+                                                        if isinstance(v, (int, float, str))}}
     if _is_table(value):
         return {"table": {"field_names": [str(h) for h in value.field_names],
                           "rows": [[str(cell) for cell in row] for row in value.rows]}}
@@ -70,7 +75,7 @@ def _save_one(path: Path, value: Any) -> None:
 
 
 def save(namespace: Mapping[str, Any], *names: str) -> None:
-    """Save each named value of ``namespace`` that exists (models, arrays, records, tables, lists of them)."""
+    """Save each named value of ``namespace`` that exists (models, arrays, histories, records, tables, lists of them)."""
     target = folder()
     if target is None:
         return

@@ -6,9 +6,12 @@ of them trusts a number the student stored.
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Sequence
 
 import numpy as np
+
+from helpers.tables import shown_number, shows
 
 
 def _fail(message: str) -> None:
@@ -65,16 +68,17 @@ def check_noised(clean: np.ndarray, noisy: np.ndarray, *, split: str) -> None:
         _fail(f"some {split} images got exactly the same noise as image 0: draw noise with size=x.shape.")
 
 
-def check_parameter_counts(model, *, total: int, non_trainable: int = 0) -> None:
-    """Check the model's total and non-trainable parameter counts."""
+def check_parameter_counts(model, *, total: int, non_trainable: int = 0, what: str | None = None) -> None:
+    """Check the model's total and non-trainable parameter counts; ``what`` names it (e.g. the call that built it)."""
     from helpers.model_info import parameter_counts
 
+    what = what or model.name
     counts = parameter_counts(model)
     if counts["total"] != total:
-        _fail(f"{model.name} has {counts['total']:,} parameters, expected {total:,}: "
+        _fail(f"{what} has {counts['total']:,} parameters, expected {total:,}: "
               "check the layer widths and that no layer is missing or extra (see model.summary()).")
     if counts["non_trainable"] != non_trainable:
-        _fail(f"{model.name} has {counts['non_trainable']:,} non-trainable parameters, expected {non_trainable:,}: "
+        _fail(f"{what} has {counts['non_trainable']:,} non-trainable parameters, expected {non_trainable:,}: "
               "BatchNormalization layers hold the only non-trainable parameters.")
 
 
@@ -88,25 +92,38 @@ def structure(model) -> list[str]:
     return [k for k in kinds if k not in ("InputLayer", "Activation", "ReLU")]
 
 
-def check_structure(model, expected: Sequence[str]) -> None:
-    """Check the order of layers (see :func:`structure`)."""
+def _convolution_blocks(layers: Sequence[str]) -> int:
+    return sum(1 for kind in layers if kind == "Conv2D")
+
+
+def check_structure(model, expected: Sequence[str], *, what: str | None = None) -> None:
+    """Check the order of layers (see :func:`structure`); ``what`` names the model."""
+    what = what or model.name
     found = structure(model)
-    if found != list(expected):
-        _fail(f"{model.name} has layers {found}, expected {list(expected)}: "
-              "check the order of Dense, BatchNormalization and Dropout layers.")
+    if found == list(expected):
+        return
+    if "Conv2D" in expected:
+        blocks = _convolution_blocks(expected)
+        block = "Conv2D → BatchNormalization → MaxPooling2D" if "BatchNorm" in expected else "Conv2D → MaxPooling2D"
+        _fail(f"{what} has {_convolution_blocks(found)} convolution blocks, expected {blocks}, each {block}, then "
+              f"Flatten and the Dense layers; its layers are {found}, expected {list(expected)}.")
+    _fail(f"{what} has layers {found}, expected {list(expected)}: "
+          "check the order of Dense, BatchNormalization and Dropout layers.")
 
 
-def check_output_layer(model, n_classes: int = 10) -> None:
+def check_output_layer(model, n_classes: int = 10, *, what: str | None = None) -> None:
     """The last layer must output ``n_classes`` softmax probabilities."""
     last = model.layers[-1]
     activation = getattr(getattr(last, "activation", None), "__name__", "")
     if model.output_shape[-1] != n_classes or activation != "softmax":
-        _fail(f"the last layer of {model.name} must be Dense({n_classes}, activation='softmax').")
+        _fail(f"the last layer of {what or model.name} must be Dense({n_classes}, activation='softmax').")
 
 
 def _predicted_and_true(model, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Class indices predicted by ``model`` and the true ones (from one-hot or integer labels)."""
-    predicted = np.argmax(model.predict(x, verbose=0, batch_size=1024), axis=1)
+    x = np.asarray(x, dtype="float32")  # called eagerly in batches: predict() retraces for every new model
+    predicted = np.concatenate([np.argmax(np.asarray(model(x[i:i + 1024], training=False)), axis=1)
+                                for i in range(0, len(x), 1024)]) if len(x) else np.zeros(0, int)
     return predicted, (np.argmax(y, axis=1) if np.ndim(y) == 2 else np.asarray(y).reshape(-1))
 
 
@@ -121,19 +138,40 @@ def check_accuracy(model, x: np.ndarray, y: np.ndarray, *, threshold: float, wha
     measured = accuracy(model, x, y)
     if measured < threshold:
         _fail(f"{what} reaches {100 * measured:.1f}% accuracy, below the {100 * threshold:.1f}% expected at this "
-              "budget: was it trained (training.fit) on the right data with the right labels?")
+              "budget: was it trained on the right data with the right labels?")
     return measured
 
 
-def check_sweep(records, scales: Sequence[float]) -> None:
-    """A sweep must cover exactly ``scales`` in order, with train and validation accuracy for each."""
-    found = [float(r.extra.get("value", float("nan"))) for r in records]
-    if found != [float(s) for s in scales]:
-        _fail(f"the sweep covers noise scales {found}, expected exactly {list(scales)}.")
-    for record in records:
-        for label, value in (("train", record.train_accuracy), ("validation", record.val_accuracy)):
-            if not 0.0 <= value <= 1.0:
-                _fail(f"scale {record.extra['value']}: {label} accuracy {value} is not a fraction in [0, 1].")
+def check_noise_sweep(models: Sequence, histories: Sequence, scales: Sequence[float], x_val: np.ndarray,
+                      y_val: np.ndarray, *, epochs: int, threshold: float, seed: int = 4242) -> list[float]:
+    """One new model and its History per scale, in order: each model is evaluated on ``x_val`` plus fresh noise
+    of its scale, its History must end near that accuracy, and accuracy must fall as the noise grows.
+
+    Returns the measured accuracies. The grader does the same on its own test images.
+    """
+    if len(histories) != len(scales) or len(models) != len(scales):
+        _fail(f"the sweep holds {len(histories)} Histories and {len(models)} models, expected one of each per scale "
+              f"of {list(scales)}.")
+    if len({id(m) for m in models}) != len(models):
+        _fail("sweep_models holds the same model more than once: build a new model for every scale.")
+    rng = np.random.default_rng(seed)
+    measured = []
+    for scale, model, history in zip(scales, models, histories):
+        check_history(history, epochs=epochs, what=f"the History at scale {scale}")
+        noisy = (x_val + rng.normal(0.0, scale, np.shape(x_val))).astype("float32")
+        acc = accuracy(model, noisy, y_val)
+        if abs(acc - final_metric(history, "val_accuracy")) > 0.05:
+            _fail(f"at scale {scale} the model reaches {100 * acc:.1f}% on freshly noised test images, but its History "
+                  f"ends at {100 * final_metric(history, 'val_accuracy'):.1f}%: append each model with its own History.")
+        measured.append(acc)
+    if measured[0] < threshold:
+        _fail(f"the model at scale {scales[0]} reaches {100 * measured[0]:.1f}%, below the {100 * threshold:.1f}% "
+              "expected at this budget: is it trained on the standardised noisy images?")
+    check_decline(measured, tolerance=0.03)
+    if measured[0] - measured[-1] <= 0.1:
+        _fail(f"accuracy falls only from {100 * measured[0]:.1f}% to {100 * measured[-1]:.1f}% across the scales: is "
+              "each model trained on images with its own scale of noise?")
+    return measured
 
 
 def check_decline(accuracies: Sequence[float], *, tolerance: float = 0.02) -> None:
@@ -145,6 +183,144 @@ def check_decline(accuracies: Sequence[float], *, tolerance: float = 0.02) -> No
     for a, b in zip(acc, acc[1:]):
         if b > a + tolerance:
             _fail(f"accuracy rises from {a:.3f} to {b:.3f} with more noise: check which data each run uses.")
+
+
+def _loss_name(loss) -> str:
+    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or str(loss)
+    return {"CategoricalCrossentropy": "categorical_crossentropy"}.get(name, name)
+
+
+def check_compiled(model, *, learning_rate: float = 1e-3) -> None:
+    """Compiled with Adam (``learning_rate``), categorical cross-entropy and the accuracy metric."""
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        _fail("the model is not compiled: call model.compile(optimizer=..., loss=..., metrics=[...]) before fit.")
+    optimizer = type(model.optimizer).__name__
+    if optimizer != "Adam" or abs(float(model.optimizer.learning_rate.numpy()) - learning_rate) > 1e-9:
+        _fail(f"the model is compiled with {optimizer} (learning rate {float(model.optimizer.learning_rate.numpy()):g}); "
+              f"use Adam with its default learning rate {learning_rate:g}: optimizer=\"adam\".")
+    if _loss_name(model.loss) != "categorical_crossentropy":
+        _fail(f"the loss is {_loss_name(model.loss)!r}: with one-hot labels and a softmax output use "
+              "loss=\"categorical_crossentropy\".")
+    metrics = [getattr(m, "name", m) for m in (model._compile_config.config.get("metrics") or [])] \
+        if getattr(model, "_compile_config", None) else []
+    if not any(m in ("accuracy", "acc", "categorical_accuracy") for m in map(str, metrics)):
+        _fail("compile with metrics=[\"accuracy\"], so that fit reports accuracy as well as the loss.")
+
+
+def check_history(history, *, epochs: int, what: str = "the History") -> dict[str, list[float]]:
+    """``history`` is what ``fit`` returned: per-epoch loss, accuracy and their validation values, ``epochs`` long."""
+    from helpers.history import METRICS, per_epoch
+
+    try:
+        lists = per_epoch(history)
+    except TypeError as error:
+        _fail(f"{what}: {error}")
+    missing = [m for m in METRICS if m not in lists]
+    if missing:
+        _fail(f"{what} has no {', '.join(missing)} (it has {', '.join(lists) or 'nothing'}): compile with "
+              "metrics=[\"accuracy\"] and pass validation_data=(x_val, y_val) to fit.")
+    trained = len(lists["loss"])
+    asked = (getattr(history, "params", None) or {}).get("epochs", trained)
+    if epochs not in (trained, asked) or trained != asked:
+        _fail(f"{what}: fit was asked for {asked} epochs and trained {trained}; train for epochs=BUDGET.epochs "
+              f"({epochs} at this budget): the budget decides how long every model trains.")
+    return lists
+
+
+def check_compile_and_fit(compile_and_fit: Callable, *, epochs: int, batch_size: int, n_classes: int = 10) -> None:
+    """Call ``compile_and_fit(model, x, y, validation_data)`` on a small model and random data and check what it did.
+
+    The grader makes the same call on its own model and data.
+    """
+    import keras
+
+    rng = np.random.default_rng(5)
+    x, x_val = rng.random((300, 784), dtype="float32"), rng.random((100, 784), dtype="float32")
+    y, y_val = (np.eye(n_classes, dtype="float32")[rng.integers(0, n_classes, n)] for n in (300, 100))
+    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(n_classes, activation="softmax")])
+    history = compile_and_fit(model, x, y, (x_val, y_val))
+    if history is None:
+        _fail("compile_and_fit returned None: return what model.fit returns (the History).")
+    check_compiled(model)
+    check_history(history, epochs=epochs, what="the History compile_and_fit returned")
+    steps = int(model.optimizer.iterations.numpy())
+    expected = epochs * -(-len(x) // batch_size)
+    if steps != expected:
+        _fail(f"on 300 images for {epochs} epochs the optimizer took {steps} steps, expected {expected}: train with "
+              f"batch_size=BUDGET.mlp_batch_size ({batch_size}) and fit once.")
+    val_loss, _ = model.evaluate(x_val, y_val, verbose=0)
+    if abs(final_metric(history, "val_loss") - float(val_loss)) > 1e-3 * max(1.0, abs(float(val_loss))):
+        _fail("the History's last val_loss is not the model's loss on validation_data: pass "
+              "validation_data=validation_data to fit and return the History of that fit.")
+
+
+def final_metric(history, metric: str) -> float:
+    """The last epoch's ``metric`` of a History (or its ``.history`` dict)."""
+    from helpers.history import final
+
+    try:
+        return final(history, metric)
+    except (KeyError, TypeError) as error:
+        _fail(str(error).strip("'\""))
+
+
+def check_trained(model, history, x_val: np.ndarray, y_val: np.ndarray, *, threshold: float, what: str) -> float:
+    """``model`` reaches ``threshold`` on ``x_val``/``y_val``, and ``history`` (a History, or a training record) is
+    that of its training on them."""
+    measured = check_accuracy(model, x_val, y_val, threshold=threshold, what=what)
+    reported = float(history.val_accuracy) if hasattr(history, "val_accuracy") else final_metric(history, "val_accuracy")
+    if abs(reported - measured) > 0.02:
+        _fail(f"the History of {what} ends at {100 * reported:.1f}% validation accuracy, but {what} reaches "
+              f"{100 * measured:.1f}% on that validation data: keep the History (or record) of this model's training.")
+    return measured
+
+
+def check_table_matches(table, key: str, runs: dict, columns: dict[str, str]) -> None:
+    """Each row of ``table`` shows its run's final values: ``runs`` maps the ``key`` column's value to a History,
+    ``columns`` maps a header to a metric (``"(%)"`` in a header means a percentage)."""
+    check_table_rows(table, key, {k: {header: final_metric(run, metric) * (100 if "(%)" in header else 1)
+                                      for header, metric in columns.items()} for k, run in runs.items()})
+
+
+def check_table_rows(table, key: str, expected: dict) -> None:
+    """One row per key of ``expected`` (found by the ``key`` column), and in it the expected value of each column:
+    numbers within rounding, text as written (lists of numbers such as widths in any punctuation)."""
+    headers = [str(h).strip().lower() for h in table.field_names]
+    wanted = {header for values in expected.values() for header in values}
+    for header in (key, *sorted(wanted)):
+        if header not in headers:
+            _fail(f"the table has no column {header!r} (it has {headers}).")
+    by_key = {_cell_key(k): (k, values) for k, values in expected.items()}
+    shown = [_cell_key(row[headers.index(key)]) for row in table.rows]
+    for row, found in zip(table.rows, shown):
+        if found not in by_key:
+            _fail(f"the table has a row for {key} {row[headers.index(key)]!r}, which is not one of "
+                  f"{sorted(map(str, expected))}.")
+        name, values = by_key[found]
+        for header, value in values.items():
+            cell = row[headers.index(header)]
+            if not _same_value(cell, value):
+                _fail(f"{key} {name}: {header} shows {cell!r}, but it should be {_shown(value)}.")
+    if sorted(shown, key=str) != sorted(by_key, key=str):
+        _fail(f"the table must have one row per {key}: {sorted(map(str, expected))}.")
+
+
+def _cell_key(value):
+    number = shown_number(value)
+    return number if number == number else str(value).strip()
+
+
+def _same_value(cell, value) -> bool:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return shows(cell, value)
+    digits = re.findall(r"\d+", str(value))
+    if digits:
+        return re.findall(r"\d+", str(cell)) == digits
+    return str(cell).strip().lower() == str(value).strip().lower()
+
+
+def _shown(value) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else repr(value)
 
 
 def check_confusion_matrix(matrix: np.ndarray, y_true: np.ndarray, n_classes: int = 10) -> None:
@@ -161,12 +337,12 @@ def check_confusion_matrix(matrix: np.ndarray, y_true: np.ndarray, n_classes: in
 
 
 def check_table(table, *, rows: int, columns: Sequence[str]) -> None:
-    """A table (``tables.comparison_table``) with ``rows`` rows and at least the named ``columns``."""
+    """A ``PrettyTable`` with ``rows`` rows and at least the named ``columns``."""
     headers = [str(h).strip().lower() for h in getattr(table, "field_names", [])]
     missing = [c for c in columns if c not in headers]
     if missing:
         _fail(f"the table has no column {', '.join(repr(c) for c in missing)} (it has {headers}): "
-              "make it with tables.comparison_table(records, columns=...).")
+              "give PrettyTable the column headers the step asks for.")
     if len(table.rows) != rows:
         _fail(f"the table has {len(table.rows)} rows, expected {rows} (one per trained model).")
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
+from helpers.history import per_epoch
 from helpers.training import RunRecord
 
 
@@ -50,16 +52,27 @@ def image_grid(
     return fig
 
 
-def training_curves(records: Sequence[RunRecord], *, title: str = "Training curves") -> Figure:
-    """Accuracy and loss per epoch (train solid, validation dashed) for each record."""
+def _named_runs(runs) -> list[tuple[str, dict[str, list[float]]]]:
+    """(name, per-epoch lists) from ``{name: History}`` or from training records (which carry a name)."""
+    items = runs.items() if isinstance(runs, Mapping) else ((run.name, run) for run in runs)
+    return [(str(name), per_epoch(run)) for name, run in items]
+
+
+def training_curves(runs: Mapping[str, Any] | Sequence[RunRecord], *, title: str = "Training curves") -> Figure:
+    """Accuracy and loss per epoch (train solid, validation dashed) of each run.
+
+    ``runs`` maps a name to what ``model.fit`` returned (``{"clean": history_clean, ...}``), or is a list of
+    training records.
+    """
     fig, (acc_ax, loss_ax) = plt.subplots(1, 2, figsize=(11, 4))
-    for i, record in enumerate(records):
+    for i, (name, history) in enumerate(_named_runs(runs)):
         color = f"C{i % 10}"
-        epochs = np.arange(1, len(record.history["accuracy"]) + 1)
+        epochs = np.arange(1, len(history["accuracy"]) + 1)
         for ax, metric in ((acc_ax, "accuracy"), (loss_ax, "loss")):
-            ax.plot(epochs, record.history[metric], color=color, label=f"{record.name} train")
-            ax.plot(epochs, record.history[f"val_{metric}"], color=color, linestyle="--", label=f"{record.name} validation")
+            ax.plot(epochs, history[metric], color=color, label=f"{name} train")
+            ax.plot(epochs, history[f"val_{metric}"], color=color, linestyle="--", label=f"{name} validation")
     for ax, metric in ((acc_ax, "accuracy"), (loss_ax, "loss")):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.set_title(metric.capitalize())
@@ -71,18 +84,21 @@ def training_curves(records: Sequence[RunRecord], *, title: str = "Training curv
 
 
 def metric_vs_value(
-    records: Sequence[RunRecord],
+    values: Sequence[float],
+    histories: Sequence[Any],
     *,
     xlabel: str = "noise scale",
     title: str = "Accuracy and loss vs noise scale",
     log_x: bool = True,
 ) -> Figure:
-    """Final train and validation accuracy (left) and loss (right) against ``record.extra["value"]``."""
-    values = [float(r.extra["value"]) for r in records]
+    """Last-epoch train and validation accuracy (left) and loss (right) of each History against its value."""
+    if len(values) != len(histories):
+        raise ValueError(f"{len(values)} values for {len(histories)} histories: give one History per value")
+    lists = [per_epoch(h) for h in histories]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, metric in zip(axes, ("accuracy", "loss")):
-        ax.plot(values, [getattr(r, f"train_{metric}") for r in records], "o-", label="train")
-        ax.plot(values, [getattr(r, f"val_{metric}") for r in records], "s--", label="validation (test images)")
+        ax.plot(values, [h[metric][-1] for h in lists], "o-", label="train")
+        ax.plot(values, [h[f"val_{metric}"][-1] for h in lists], "s--", label="validation (test images)")
         if log_x:
             ax.set_xscale("log")
         ax.set_xlabel(xlabel)
@@ -99,14 +115,16 @@ VIOLIN_SAMPLE = 10_000
 
 
 def weight_violins(model, *, title: str | None = None) -> Figure:
-    """A violin per Dense/Conv layer showing the distribution of its trained kernel weights.
+    """A violin per Dense/Conv layer showing the distribution of its trained kernel weights, labelled by the layer's
+    role (``hidden 1 (512)``).
 
     A layer with more than ``VIOLIN_SAMPLE`` weights is drawn from a fixed random sample of that many
     (the density estimate of 400,000 weights takes seconds; its shape and quartiles do not visibly change).
     """
     rng = np.random.default_rng(0)
-    kernels = [(layer.name, _at_most(layer.get_weights()[0].ravel(), VIOLIN_SAMPLE, rng)) for layer in model.layers
-               if layer.get_weights() and type(layer).__name__ in ("Dense", "Conv2D")]
+    weighted = [layer for layer in model.layers if layer.get_weights() and type(layer).__name__ in ("Dense", "Conv2D")]
+    kernels = [(label, _at_most(layer.get_weights()[0].ravel(), VIOLIN_SAMPLE, rng))
+               for label, layer in zip(layer_roles(weighted), weighted)]
     fig, ax = plt.subplots(figsize=(1.4 * len(kernels) + 2, 4))
     sns.violinplot(data=[w for _, w in kernels], ax=ax, cut=0, inner="quartile")
     ax.set_xticks(range(len(kernels)), [name for name, _ in kernels], rotation=30)
@@ -115,6 +133,21 @@ def weight_violins(model, *, title: str | None = None) -> Figure:
     ax.set_title(title or f"Weights of {model.name}")
     fig.tight_layout()
     return fig
+
+
+def layer_roles(layers: Sequence) -> list[str]:
+    """Labels by role, not by Keras' generated names: "conv 1 (32)", "hidden 2 (256)", "output (10)"."""
+    labels, convolutions, hidden = [], 0, 0
+    for index, layer in enumerate(layers):
+        if type(layer).__name__ == "Conv2D":
+            convolutions += 1
+            labels.append(f"conv {convolutions} ({layer.filters})")
+        elif index == len(layers) - 1:
+            labels.append(f"output ({layer.units})")
+        else:
+            hidden += 1
+            labels.append(f"hidden {hidden} ({layer.units})")
+    return labels
 
 
 def _at_most(values: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:

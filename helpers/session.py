@@ -3,7 +3,8 @@
 nbgrader fails a test cell that writes anything to stderr, so a harmless library warning
 printed while a test runs would cost a student the points. ``start()`` sends Python warnings
 to stdout instead (they stay visible), silences TensorFlow's C++ log lines, and adds a hint to
-``NameError`` tracebacks (the usual sign of cells run out of order).
+``NameError`` tracebacks (the usual sign of cells run out of order). Under the grader it also
+makes ``model.fit`` keep to the grader's budget (:mod:`helpers.grader_fit`).
 Call it in a notebook's first cell, before importing keras.
 """
 
@@ -71,3 +72,9 @@ def start() -> None:
         absl.logging.set_verbosity(absl.logging.ERROR)
     except ImportError:
         pass
+    from helpers.budget import GRADER_BUDGET_ENV, get_budget
+
+    if os.environ.get(GRADER_BUDGET_ENV):
+        from helpers import grader_fit
+
+        grader_fit.install(get_budget())

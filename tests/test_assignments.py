@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import course, examples
+from autograder import agreement, course, examples
+from autograder.store import ResultStore
 from tests.conftest import SHARED_CLASS_GROUP
-from tests.grading import cell_outputs, grades, passed_tests
+from tests.grading import autograded_notebook_text, cell_outputs, grades, passed_tests
 
 pytestmark = pytest.mark.slow
 
@@ -54,6 +55,30 @@ def test_mutation_fails_its_tests(graded, mutation):
     failed = {test for test, passed in outcome.items() if not passed}
     # exactly these: a mistake costs its own step's points, never a later step's too (a mistake is charged once)
     assert failed == set(mutation.fails), f"{mutation.name} should fail {mutation.fails} only: {outcome}"
+
+
+def test_a_check_mark_in_the_notebook_means_the_grader_agrees(graded):
+    """No example mistake passes a notebook's own test and fails the grader's check unless it says so (the test cell
+    tells the student what the grader adds); on the masters and the correct variants they agree on every test."""
+    found = agreement.rows(graded)
+    assert {row.mistake for row in found} == {m.name for m in examples.MUTATIONS}
+    assert not [row for row in found if row.unseen]
+    correct = {"master"} | {v.name.replace("_", "-") for v in examples.VARIANTS}
+    for result in ResultStore(graded).all():
+        if result.student_id in correct:
+            assert not result.reviews and all(t.notebook_passed for t in result.tests), (result.student_id, result.tests)
+
+
+def test_the_visible_checks_page_is_current(graded):
+    assert agreement.DOCUMENT.read_text() == agreement.markdown(agreement.rows(graded)), \
+        "docs/visible-checks.md is stale: grade the examples and run python -m autograder.agreement OUT"
+
+
+def test_a_notebook_that_ignores_the_budget_trains_within_the_graders(graded):
+    """``epochs=20`` written by hand: under the grader each fit stops at the budget's epochs and says so; the step
+    that ignored the budget loses its points, the later steps are judged with the reference compile_and_fit."""
+    text = autograded_notebook_text(graded, "ignores-budget-epochs", "a1_noise_mlp")
+    assert "The grader trains for at most 3 epochs (its 'smoke' budget); this fit asked for 20." in text
 
 
 def test_a_mistake_in_an_early_step_is_charged_once(graded):

@@ -75,13 +75,13 @@ def auto(out, student):
 def test_every_student_is_graded(robustness):
     out, _ = robustness
     assert len(grades(out)) == 20
-    assert status(out, "complete") == "graded" and auto(out, "complete") == 13
+    assert status(out, "complete") == "graded" and auto(out, "complete") == 15
 
 
 def test_infinite_loop_times_out_and_keeps_its_points(robustness):
     out, _ = robustness
     assert "cell time limit in noise_mlp cell" in status(out, "loops-forever")
-    assert auto(out, "loops-forever") == 13  # add_noise was defined before the loop
+    assert auto(out, "loops-forever") == 15  # add_noise was defined before the loop
 
 
 def test_a_cell_that_ignores_the_interrupt_is_a_time_limit_not_a_crash(robustness):
@@ -93,8 +93,9 @@ def test_a_cell_that_ignores_the_interrupt_is_a_time_limit_not_a_crash(robustnes
 
 def test_a_late_cell_that_floods_the_output_costs_that_cell_not_the_notebook(robustness):
     out, _ = robustness  # whether nbclient reads the flood's backlog in time or the kernel has to be stopped
-    assert status(out, "floods-output").startswith("cell time limit in noise_mlp cell 28")
-    assert auto(out, "floods-output") == 13
+    last = len(examples.solved(A1).cells) + 1  # the flood is a cell appended to the complete notebook
+    assert status(out, "floods-output").startswith(f"cell time limit in noise_mlp cell {last}")
+    assert auto(out, "floods-output") == 15
     assert (out / "feedback" / "floods-output" / A1 / "noise_mlp.html").stat().st_size < 5_000_000
     assert len(autograded_notebook_text(out, "floods-output", A1)) < 5_000_000
 
@@ -102,7 +103,7 @@ def test_a_late_cell_that_floods_the_output_costs_that_cell_not_the_notebook(rob
 def test_memory_hog_hits_the_limit(robustness):
     out, _ = robustness
     assert "memory limit hit in noise_mlp cell" in status(out, "eats-memory")
-    assert auto(out, "eats-memory") == 13
+    assert auto(out, "eats-memory") == 15
 
 
 def test_a_process_bomb_hits_the_process_limit_and_leaves_nothing_behind(robustness):
@@ -150,7 +151,7 @@ def test_filling_the_scratch_disk_hits_its_quota(robustness):
 
 def test_a_cpu_burner_beside_an_honest_submission_costs_it_nothing(robustness):
     out, _ = robustness  # "burns-cpu" sorts before "complete": the two are graded at the same time
-    assert auto(out, "complete") == 13
+    assert auto(out, "complete") == 15
     assert grades(out)[("complete", A1)]["status"] == "graded"
 
 
@@ -173,7 +174,7 @@ def test_every_kind_of_output_is_held_to_the_documented_limits(robustness):
 def test_the_scan_notes_tampering_but_points_come_from_the_verifier(robustness):
     out, _ = robustness  # patched checks around a correct solution: the scan's note is advisory
     assert status(out, "patches-checks") == "graded"
-    assert auto(out, "patches-checks") == 13
+    assert auto(out, "patches-checks") == 15
     assert any("check_noise_function" in f for f in result(out, "patches-checks", A1).flags)
     assert "check_noise_function" in grades(out)[("patches-checks", A1)]["scan_notes"]
 
@@ -190,7 +191,7 @@ def test_duplicated_cells_are_graded_not_refused(robustness):
     assert status(out, "duplicates-cells") == ("cell add_noise appears more than once: the copy was graded as an "
                                                "ordinary cell; cell test_add_noise appears more than once: the copy "
                                                "was graded as an ordinary cell")
-    assert auto(out, "duplicates-cells") == 13
+    assert auto(out, "duplicates-cells") == 15
 
 
 def test_edited_and_deleted_test_cells_are_restored(robustness):

@@ -103,28 +103,34 @@ def _answer(cell_id: str) -> str:
     return MARKER.sub("", cell.source)
 
 
-def test_student_sets_the_budget_in_the_notebook_passes_step_1_and_sees_the_grid(student_lab, browser):
+def test_student_sets_the_budget_writes_the_noise_and_the_keras_training_and_sees_checks_and_curves(student_lab,
+                                                                                                       browser):
+    """From the bundle: the student writes add_noise, the noisy sets, the MLP, compile/fit and the two trainings,
+    runs the notebook from the top at the budget set in it, and sees each step's ✓, the noise grid and the curves."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{student_lab}/lab/tree/a1_noise_mlp/noise_mlp.ipynb?token={TOKEN}")
     cells = page.locator(".jp-Notebook .jp-Cell")
-    cells.nth(9).wait_for(timeout=60_000)
+    cells.nth(20).wait_for(timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached", timeout=60_000)
-    for index, cell_id in ((5, "add_noise"), (8, "apply_noise")):  # the student writes the answers
+    answers = ((5, "add_noise"), (8, "apply_noise"), (12, "build_mlp"), (15, "compile_and_fit"),
+               (18, "train_clean_noisy"))
+    for index, cell_id in answers:  # the student writes the answers
+        cells.nth(index).scroll_into_view_if_needed()
         cells.nth(index).locator(".cm-content").click()
         page.keyboard.press("Control+A")
         page.keyboard.insert_text(_answer(cell_id))
         page.keyboard.press("Escape")
+    cells.nth(0).scroll_into_view_if_needed()
     cells.nth(0).click()
     page.keyboard.press("Escape")
     page.keyboard.press("a")  # a new cell above the first, as the student README says
     cells.nth(0).locator(".cm-content").click()
     page.keyboard.insert_text("%env NNLAB_BUDGET=smoke")
     page.keyboard.press("Escape")
-    for _ in range(11):  # run cells 0..10 in order, as Shift+Enter does
+    for _ in range(22):  # run cells 0..21 in order, as Shift+Enter does
         page.keyboard.press("Shift+Enter")
     image = cells.nth(10).locator(".jp-OutputArea-output img")
     image.wait_for(timeout=240_000)
-    page.screenshot(path=str(SHOTS / "student_noise_grid.png"), full_page=False)
     cells.nth(10).scroll_into_view_if_needed()
     cells.nth(10).screenshot(path=str(SHOTS / "student_noise_grid_cell.png"))
     assert image.bounding_box()["width"] > 300
@@ -133,7 +139,17 @@ def test_student_sets_the_budget_in_the_notebook_passes_step_1_and_sees_the_grid
     step_1.scroll_into_view_if_needed()
     step_1.screenshot(path=str(SHOTS / "student_step1_passed.png"))
     assert "\u2713 Step 1, add_noise: all checks passed." in step_1.inner_text()
-    assert step_1.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    curves = cells.nth(20).locator(".jp-OutputArea-output img")
+    curves.wait_for(timeout=300_000)
+    trained = cells.nth(21)
+    trained.locator("text=Clean and noisy models: all checks passed").wait_for(timeout=120_000)
+    cells.nth(20).scroll_into_view_if_needed()
+    cells.nth(20).screenshot(path=str(SHOTS / "student_training_curves.png"))
+    assert curves.bounding_box()["width"] > 600
+    assert "\u2713 Step 2, compile_and_fit: all checks passed." in cells.nth(17).inner_text()
+    for index in (7, 17, 21):
+        assert cells.nth(index).locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     page.close()
 
 
@@ -211,8 +227,8 @@ def test_instructor_grades_a_written_answer_in_formgrader(graded_class, browser)
         urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
     exported = run_cli("export", "--out", str(graded_class))
     assert exported.returncode == 0
-    assert ",a1_noise_mlp,1.5,18.0,0.0,13.0," in (graded_class / "export.csv").read_text()
+    assert ",a1_noise_mlp,1.5,20.0,0.0,15.0," in (graded_class / "export.csv").read_text()
     assert run_cli("feedback", "--out", str(graded_class)).returncode == 0
     page = (graded_class / "feedback" / "ada" / "a1_noise_mlp" / "noise_mlp.html").read_text()
-    assert "say why noise hurts less on the training set" in page and "Score: 1.5 / 18.0" in page
+    assert "say why noise hurts less on the training set" in page and "Score: 1.5 / 20.0" in page
     assert "rubric" not in page.lower()  # the rubric shown to the grader never reaches the student

@@ -86,17 +86,64 @@ def test_accuracy_check_recomputes(mirror):
         checks.check_accuracy(untrained, ds.test.x, ds.test.y, threshold=0.8, what="the clean MLP")
 
 
-def test_sweep_and_decline_checks():
-    from tests.test_plots_tables import record
-    records = [record("r", 0.9 - i / 10, value=s) for i, s in enumerate([0.1, 0.5, 1.0, 2.0, 4.0])]
-    checks.check_sweep(records, [0.1, 0.5, 1.0, 2.0, 4.0])
-    with pytest.raises(AssertionError, match="covers noise scales"):
-        checks.check_sweep(records[:-1], [0.1, 0.5, 1.0, 2.0, 4.0])
+def test_decline_check():
     checks.check_decline([0.98, 0.97, 0.95, 0.88, 0.65])
     with pytest.raises(AssertionError, match="not below"):
         checks.check_decline([0.9, 0.9, 0.9, 0.9, 0.9])
     with pytest.raises(AssertionError, match="rises"):
         checks.check_decline([0.9, 0.5, 0.8, 0.4, 0.3])
+
+
+def _compile_and_fit(optimizer="adam", loss="categorical_crossentropy", metrics=("accuracy",), epochs=3,
+                     batch_size=128, validate_on_training=False, keep=lambda history: history):
+    def compile_and_fit(model, x, y, validation_data):
+        model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics))
+        return keep(model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0,
+                              validation_data=(x, y) if validate_on_training else validation_data))
+    return compile_and_fit
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (dict(optimizer="sgd"), "compiled with SGD"),
+    (dict(loss="mean_squared_error"), "the loss is"),
+    (dict(metrics=()), "metrics"),
+    (dict(epochs=5), "asked for 5 epochs and trained 5"),
+    (dict(batch_size=32), "optimizer took 30 steps, expected 9"),
+    (dict(validate_on_training=True), "not the model's loss on validation_data"),
+    (dict(keep=lambda history: None), "returned None"),
+])
+def test_compile_and_fit_check_names_what_is_wrong(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_compile_and_fit(_compile_and_fit(**wrong), epochs=3, batch_size=128)
+
+
+def test_compile_and_fit_check_accepts_other_spellings():
+    import keras
+    checks.check_compile_and_fit(_compile_and_fit(), epochs=3, batch_size=128)
+    checks.check_compile_and_fit(_compile_and_fit(optimizer=keras.optimizers.Adam(1e-3),
+                                                  loss=keras.losses.CategoricalCrossentropy(),
+                                                  keep=lambda history: history.history), epochs=3, batch_size=128)
+
+
+def test_table_matches_check_compares_every_column_with_the_histories():
+    from prettytable import PrettyTable
+    runs = {0.1: {"accuracy": [0.5, 0.95], "val_accuracy": [0.4, 0.9], "loss": [1, 0.2], "val_loss": [1, 0.31234]},
+            4.0: {"accuracy": [0.5, 0.8], "val_accuracy": [0.3, 0.45], "loss": [1, 0.6], "val_loss": [1, 1.7]}}
+    columns = {"train acc (%)": "accuracy", "val acc (%)": "val_accuracy", "val loss": "val_loss"}
+
+    def table(rows):
+        made = PrettyTable(["Noise scale", "train acc (%)", "val acc (%)", "val loss"])
+        for row in rows:
+            made.add_row(row)
+        return made
+    checks.check_table_matches(table([[0.1, "95.00", "90.00", "0.3123"], [4.0, 80.0, "45.000", 1.7]]),
+                               "noise scale", runs, columns)
+    for rows, message in (([[0.1, "0.95", "0.90", "0.3123"], [4.0, 0.8, 0.45, 1.7]], "train acc"),
+                          ([[0.1, "95.00", "90.00", "0.3123"]], "one row per noise scale"),
+                          ([[0.1, "95.00", "90.00", "0.3123"], [2.0, 80.0, 45.0, 1.7]], "not one of"),
+                          ([[0.1, "95.00", "90.00", "0.9999"], [4.0, 80.0, 45.0, 1.7]], "val loss")):
+        with pytest.raises(AssertionError, match=message):
+            checks.check_table_matches(table(rows), "noise scale", runs, columns)
 
 
 def test_confusion_checks():
@@ -135,3 +182,32 @@ def test_check_weight_spread_wants_one_kernel_spread_per_dense_layer():
     with pytest.raises(AssertionError, match=r"standard deviations \[0.3, 2.0\]"):
         checks.check_weight_spread(lambda model: [float(np.std(layer.get_weights()[-1])) for layer in model.layers
                                                   if isinstance(layer, keras.layers.Dense)])
+
+
+def test_structure_messages_name_the_model_and_speak_of_convolution_blocks():
+    from reference import models
+    with pytest.raises(AssertionError, match=r"build_mlp\(\(256, 64\), batchnorm=True, dropout=0.5\) has layers"):
+        checks.check_structure(models.mlp((256, 64)), ["Dense", "BatchNorm", "Dropout"] * 2 + ["Dense"],
+                               what="build_mlp((256, 64), batchnorm=True, dropout=0.5)")
+    with pytest.raises(AssertionError, match="build_cnn\\(extra_block=True.* has 3 convolution blocks, expected 4"):
+        checks.check_structure(models.cnn(), ["Conv2D", "MaxPool"] * 4 + ["Flatten", "Dense", "Dense", "Dense"],
+                               what="build_cnn(extra_block=True, batchnorm=False)")
+    with pytest.raises(AssertionError, match="build_cnn\\(\\) has 364,426 parameters"):
+        checks.check_parameter_counts(models.cnn(), total=1, what="build_cnn()")
+
+
+def test_table_rows_check_compares_text_numbers_and_lists_of_widths():
+    from prettytable import PrettyTable
+    expected = {"2 hidden, BN": {"hidden layers": 2, "widths": "256-64", "variant": "BN", "val acc (%)": 91.25}}
+
+    def table(row):
+        made = PrettyTable(["model", "hidden layers", "widths", "variant", "val acc (%)"])
+        made.add_row(row)
+        return made
+    checks.check_table_rows(table(["2 hidden, BN", "2", "(256, 64)", "bn", "91.25"]), "model", expected)
+    for row, message in ((["2 hidden, BN", 2, "2", "BN", 91.25], "widths shows '2'"),
+                         (["2 hidden, BN", 3, "256-64", "BN", 91.25], "hidden layers shows 3"),
+                         (["2 hidden, BN", 2, "256-64", "plain", 91.25], "variant shows 'plain'"),
+                         (["2 hidden, BN", 2, "256-64", "BN", 0.9125], "val acc")):
+        with pytest.raises(AssertionError, match=message):
+            checks.check_table_rows(table(row), "model", expected)

@@ -51,11 +51,11 @@ def test_feedback_returns_through_the_exchange(tmp_path):
     graded = run_cli("grade", str(instructor / "submitted"), "--out", str(out))
     assert graded.returncode == 0, graded.stderr[-2000:]
     (student, _), row = next(iter(grades(out).items()))
-    assert row["status"] == "graded" and float(row["auto_score"]) == 13
+    assert row["status"] == "graded" and float(row["auto_score"]) == 15
     released = run_cli("feedback", "--out", str(out), "--exchange", str(exchange))
     assert released.returncode == 0 and "released through the exchange" in released.stdout, released.stderr[-2000:]
 
     _as_student(ExchangeFetchFeedback, exchange, home)
     pages = list((home / A1 / "feedback").glob("*/noise_mlp.html"))
-    assert len(pages) == 1 and "Score: 13.0 / 18.0" in pages[0].read_text()
+    assert len(pages) == 1 and "Score: 15.0 / 20.0" in pages[0].read_text()
     assert "HIDDEN TESTS" not in pages[0].read_text()

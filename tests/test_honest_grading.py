@@ -85,7 +85,7 @@ def test_a_sandbox_failure_is_retried_and_the_grade_is_right(flaky_class):
     out, _ = flaky_class
     master = result(out, "sx1", A1)
     assert master.graded and master.status == "graded" and master.attempts == 2
-    assert master.scores.auto_score == master.auto_max_score == 13
+    assert master.scores.auto_score == master.auto_max_score == 15
     log = (out / "work" / "jobs" / f"sx1__{A1}" / "attempts.log").read_text()
     assert log.startswith("attempt 1: not graded: the kernel did not start") and "attempt 2: graded" in log
 

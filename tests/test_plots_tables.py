@@ -27,18 +27,34 @@ def test_training_curves_plot_train_and_validation():
     assert acc_ax.get_xlabel() == "epoch" and acc_ax.get_ylabel() == "accuracy" and loss_ax.get_ylabel() == "loss"
     assert len(acc_ax.lines) == 4
     assert np.allclose(acc_ax.lines[1].get_ydata(), record("a", 0.8).history["val_accuracy"])
+    assert all(float(tick).is_integer() for tick in acc_ax.get_xticks())  # whole epochs only
+
+
+def test_training_curves_take_what_fit_returns_by_name():
+    """``{name: History}`` or ``{name: history.history}``: the curves and labels are the named runs'."""
+    class History:  # what keras.callbacks.History holds
+        history = record("a", 0.8).history
+    fig = plots.training_curves({"clean": History(), "noisy": record("b", 0.7).history})
+    acc_ax = fig.axes[0]
+    assert [line.get_label() for line in acc_ax.lines] == ["clean train", "clean validation", "noisy train",
+                                                          "noisy validation"]
+    assert np.allclose(acc_ax.lines[3].get_ydata(), record("b", 0.7).history["val_accuracy"])
+    with pytest.raises(TypeError, match="what model.fit returns"):
+        plots.training_curves({"clean": 0.98})
 
 
 def test_metric_vs_value():
-    records = [record(f"s{s}", v, value=s) for s, v in [(0.1, 0.9), (1.0, 0.7), (4.0, 0.4)]]
-    fig = plots.metric_vs_value(records)
+    runs = [record(f"s{s}", v) for s, v in [(0.1, 0.9), (1.0, 0.7), (4.0, 0.4)]]
+    fig = plots.metric_vs_value([0.1, 1.0, 4.0], [r.history for r in runs])
     ax = fig.axes[0]
     assert ax.get_xlabel() == "noise scale" and ax.get_title()
     assert list(ax.lines[0].get_xdata()) == [0.1, 1.0, 4.0]
     assert list(ax.lines[1].get_ydata()) == [0.9, 0.7, 0.4]
     loss_ax = fig.axes[1]
     assert loss_ax.get_ylabel() == "loss"
-    assert list(loss_ax.lines[1].get_ydata()) == [r.val_loss for r in records]
+    assert list(loss_ax.lines[1].get_ydata()) == [r.history["val_loss"][-1] for r in runs]
+    with pytest.raises(ValueError, match="one History per value"):
+        plots.metric_vs_value([0.1, 1.0], [r.history for r in runs])
 
 
 def test_confusion_matrix_and_time_bars():
@@ -56,8 +72,11 @@ def test_weight_violins_one_per_layer():
     model = models.mlp((16, 8))
     fig = plots.weight_violins(model)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["dense_1", "dense_2", "softmax"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["hidden 1 (16)", "hidden 2 (8)", "output (10)"]
     assert ax.get_ylabel() == "weight value"
+    cnn = plots.weight_violins(models.cnn())  # layers by their role, not Keras' generated names
+    assert [t.get_text() for t in cnn.axes[0].get_xticklabels()] == [
+        "conv 1 (32)", "conv 2 (64)", "conv 3 (128)", "hidden 1 (128)", "hidden 2 (64)", "output (10)"]
 
 
 def test_weight_violins_of_a_large_layer_keep_its_spread_and_quartiles():
@@ -85,3 +104,11 @@ def test_comparison_table_rows_come_from_records():
     rows = table.rows
     assert [r[0] for r in rows] == ["mlp_256-64", "mlp_512-256-128_bn"]
     assert rows[0][3] == "98.00" and rows[1][-1] == 0.5 and rows[0][-1] == ""
+
+
+@pytest.mark.parametrize("cell, value, shown", [
+    ("91.25", 91.2512, True), ("91.3", 91.25, True), ("91.25", 91.2612, False), ("364,426", 364_426, True),
+    ("12.3", 12.34, True), ("12.3", 12.36, False), ("0.2378", 0.23781229555, True), ("0.2378123", 0.23781229555, True),
+    ("91.25%", 91.25, True), ("n/a", 1.0, False), ("1e-05", 1.00001e-05, True), ("0.9125", 91.25, False)])
+def test_a_cell_shows_a_value_to_the_precision_it_is_printed_with(cell, value, shown):
+    assert tables.shows(cell, value) is shown

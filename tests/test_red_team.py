@@ -51,12 +51,11 @@ _s.path.insert(0, ".")
 import cheat_module
 ''', "test_add_noise"),
     "fake-training": ('''
-from helpers import training as _t
-from helpers.training import RunRecord as _R
-def _fake_fit(model, x, y, validation_data=None, name="run", **kwargs):
-    return _R(name=name, history={}, train_accuracy=0.99, val_accuracy=0.99 - 0.01 * len(name), train_loss=0.1,
-              val_loss=0.1, epochs=0, batch_size=1, train_samples=len(x), wall_time_s=0.0, budget="grade", seed=0)
-_t.fit = _fake_fit
+import keras as _k
+class _History:
+    def __init__(self, epochs):
+        self.history = {key: [0.99] * epochs for key in ("loss", "accuracy", "val_loss", "val_accuracy")}
+_k.Model.fit = lambda self, x=None, y=None, epochs=1, **kwargs: _History(epochs)
 ''', "test_clean_vs_noisy"),
     "environment-and-cache": ('''
 import os as _o
@@ -65,10 +64,9 @@ try:
     open(_o.path.join(_o.environ["NNLAB_DATA_DIR"], "mnist.npz"), "ab").write(b"poison")
 except OSError as error:
     print("mirror is read-only:", type(error).__name__)
-from helpers import training as _t
-_t.fit = lambda model, *a, name="run", **k: __import__("helpers.training").training.RunRecord(
-    name=name, history={}, train_accuracy=1.0, val_accuracy=1.0, train_loss=0.0, val_loss=0.0, epochs=0,
-    batch_size=1, train_samples=1, wall_time_s=0.0, budget="smoke", seed=0)
+import keras as _k
+_fit = _k.Model.fit
+_k.Model.fit = lambda self, *args, **kwargs: _fit(self, *args, **{**kwargs, "epochs": 1})
 ''', "test_sweep"),
 }
 FAKE_MODEL = '''
@@ -170,7 +168,7 @@ def test_no_submission_changes_the_data_mirror(shared_class):
 def test_an_attack_does_not_earn_the_points_it_fakes(red_team, attack):
     faked = ATTACKS[attack][1]
     assert passed_tests(red_team, attack, A1)[faked] is False, result(red_team, attack, A1).tests
-    assert float(grades(red_team)[(attack, A1)]["auto_score"]) < 13
+    assert float(grades(red_team)[(attack, A1)]["auto_score"]) < 15
 
 
 def test_a_model_class_of_ones_own_is_refused(red_team):
@@ -194,7 +192,7 @@ def test_reading_the_history_leaks_no_check(red_team):
     lines = {line.strip() for line in verifier.splitlines() if len(line.strip()) > 30 and line.strip() not in notebook}
     assert not [line for line in lines if line in page]
     assert "BEGIN HIDDEN" not in page  # no hidden test runs in the kernel: the checks live in the verifier
-    assert float(grades(red_team)[("reads-history", A1)]["auto_score"]) == 13
+    assert float(grades(red_team)[("reads-history", A1)]["auto_score"]) == 15
 
 
 def test_student_script_never_runs_in_feedback_or_report(red_team):
@@ -210,7 +208,7 @@ def test_links_are_refused_with_a_clear_status(red_team):
 
 def test_honest_code_unlike_the_master_gets_full_marks_and_no_note(red_team):
     row = grades(red_team)[("honest-variant", A1)]
-    assert float(row["auto_score"]) == 13, result(red_team, "honest-variant", A1).tests
+    assert float(row["auto_score"]) == 15, result(red_team, "honest-variant", A1).tests
     assert row["scan_notes"] == "" and row["review"] == ""
 
 

@@ -36,9 +36,9 @@ def test_a_probe_loads_no_plotting_until_a_definition_uses_it(tmp_path):
     """Keras comes without pandas and matplotlib, the master's ``from helpers import plots`` loads nothing, and a
     student's definitions still get the real modules when they use them."""
     heavy = "('pandas', 'matplotlib', 'seaborn')"
-    spec = {"preamble": definitions.preamble(examples.solved("a1_noise_mlp")), "calls": [
-        {"name": name, "function": name, "args": [], "kwargs": {}, "output": "array"}
-        for name in ("loaded_at_first", "uses_them")], "definitions": [
+    spec = {"calls": [{"name": name, "function": name, "args": [], "kwargs": {}, "output": "array"}
+                      for name in ("loaded_at_first", "uses_them")],
+            "program": definitions.preamble(examples.solved("a1_noise_mlp")) + [
         f"def loaded_at_first():\n    import sys\n    return np.array([n in sys.modules for n in {heavy}])",
         "def uses_them():\n    import sys, pandas\n    return np.array([callable(plots.image_grid), "
         "type(pandas.DataFrame()).__name__ == 'DataFrame', 'seaborn' in sys.modules])"]}
@@ -61,14 +61,22 @@ def test_definitions_keep_defs_imports_and_constants_and_drop_the_rest():
     assert definitions.definitions("def broken(:") == []
 
 
-def test_student_cells_are_found_by_id_and_source_not_metadata():
-    release = examples.solved("a1_noise_mlp")
+def test_a_probe_keeps_what_the_functions_use_from_the_top_level_and_drops_the_training():
+    """A correct function may use a helper value of its cell (a partial, a lambda, a table, the budget); the
+    probe keeps it and everything it needs, and still drops top-level training that nothing uses."""
     submitted = examples.solved("a1_noise_mlp")
-    setup = next(c for c in submitted.cells if c.get("id") == "setup")
-    setup.source += "\ndef sneaky():\n    return 1"  # a locked cell's id with other source is the student's
-    found = definitions.student_definitions(submitted, release)
-    assert any("sneaky" in d for d in found) and any(d.startswith("def add_noise") for d in found)
-    assert not any("sneaky" in d for d in definitions.student_definitions(release, release))
+    add_noise = next(c for c in submitted.cells if c.get("id") == "add-noise")
+    add_noise.source = ("import functools\nsettings = {'dtype': 'float32'}\n"
+                        "draw = functools.partial(np.random.Generator.normal, loc=0.0)\n"
+                        "as_float = lambda a: np.asarray(a, dtype=settings['dtype'])\n"
+                        "unused = expensive_training()\n"
+                        "def add_noise(images, scale, loc=0.0, seed=None):\n"
+                        "    rng = np.random.default_rng(seed)\n"
+                        "    return as_float(images) + as_float(draw(rng, scale=scale, size=np.shape(images))) + loc\n")
+    program = definitions.program(submitted, examples.solved("a1_noise_mlp"))
+    for kept in ("settings = ", "draw = functools.partial", "as_float = lambda", "def add_noise", "BUDGET = get_budget()"):
+        assert any(s.startswith(kept) for s in program), kept
+    assert not any(s.startswith(("unused = ", "mnist = ", "mlp_clean = ", "history_clean = ")) for s in program)
 
 
 def test_layer_patterns_accept_either_batchnorm_order():
@@ -182,13 +190,19 @@ def test_records_and_tables_with_odd_values_fail_the_check_instead_of_stopping_t
     def record(name, value):
         return {"record": {"name": name, "val_accuracy": 0.9, "train_accuracy": 0.9, "extra": {"value": value}}}
 
+    def history(odd):
+        return {"history": {"loss": [0.5], "accuracy": [0.9], "val_loss": [0.4], "val_accuracy": odd}}
+
     a1, a2 = checks_for("a1_noise_mlp"), checks_for("a2_depth_bn_dropout")
-    scales = a1.SCALES
-    for odd in ("scale 0.1", [0.1], None, {"v": 1}, True):
-        (tmp_path / "sweep_records.json").write_text(json.dumps([record(f"s{s}", odd if s == 0.1 else s) for s in scales]))
+    for odd in ("0.9", [None], None, {"v": 1}, [float("nan")], [], [[0.1]]):
+        histories = [history([0.9])] * (len(a1.SCALES) - 1) + [history(odd)]
+        (tmp_path / "sweep_histories.json").write_text(json.dumps(histories))
         evidence_ = Evidence(Folder(tmp_path), ProbeOutputs.read(tmp_path / "no-probe"), get_budget("smoke"))
-        with pytest.raises((Failed, Unusable), match="one record per scale"):
+        with pytest.raises(Unusable, match="sweep_histories\\[4\\]"):
             a1.test_sweep_table(evidence_)
+    (tmp_path / "sweep_histories.json").write_text(json.dumps([{"loss": [0.5]}] * len(a1.SCALES)))
+    with pytest.raises(Unusable, match="not what model.fit returns"):
+        a1.test_sweep_table(evidence_)
     names = sorted(a2.EXPECTED_NAMES)
     (tmp_path / "records.json").write_text(json.dumps(
         [{"record": {"name": n, "val_accuracy": 0.9, "train_accuracy": 0.9, "extra": {"hidden_layers": "two"}}}

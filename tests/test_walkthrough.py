@@ -132,7 +132,7 @@ def _looks_right_in_a_browser(page_path: Path) -> None:
         links = page.eval_on_selector_all("a[href^='#Step']", "els => els.map(e => e.getAttribute('href').slice(1))")
         assert len(links) >= 4
         assert all(page.evaluate("id => document.getElementById(id) !== null", target) for target in links), links
-        assert page.locator("table.results").count() >= 2
+        assert page.locator("table.results").count() >= 1
         assert page.locator("img").first.bounding_box()["width"] > 300
         browser.close()
 

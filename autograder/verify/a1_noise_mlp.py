@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.verify.evidence import Table, one_record, records
+from autograder.verify.evidence import Compiled, Table, histories, one_history
 from autograder.verify.probe import Call
-from autograder.verify.rules import (Column, accuracy, declines, distinct_weights, number, parameters,
+from autograder.verify.rules import (Column, accuracy, cross_entropy, declines, distinct_weights, number, parameters,
                                      require, table_matches_records, tokens)
 from autograder.verify.case import Evidence
 
@@ -14,9 +14,25 @@ SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
 MLP = ["Dense(512)", "relu", "Dropout(0.2)", "Dense(512)", "relu", "Dropout(0.2)", "Dense(10)", "softmax"]
 
 
-def inputs() -> dict[str, np.ndarray]:
+FIT_SAMPLES, FIT_VALIDATION = 300, 100
+
+
+def _fit_model():
+    import keras
+
+    keras.utils.set_random_seed(2024)
+    return keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10, activation="softmax")])
+
+
+def inputs() -> dict:
     rng = np.random.default_rng(2024)
-    return {"images": rng.random((300, 28, 28)).astype("float32"), "flat": rng.random((400, 784)).astype("float32")}
+    one_hot = np.eye(10, dtype="float32")
+    return {"images": rng.random((300, 28, 28)).astype("float32"), "flat": rng.random((400, 784)).astype("float32"),
+            "fit_model": _fit_model(),
+            "fit_x": rng.random((FIT_SAMPLES, 784), dtype="float32"),
+            "fit_y": one_hot[rng.integers(0, 10, FIT_SAMPLES)],
+            "fit_xv": rng.random((FIT_VALIDATION, 784), dtype="float32"),
+            "fit_yv": one_hot[rng.integers(0, 10, FIT_VALIDATION)]}
 
 
 CALLS = [
@@ -26,6 +42,8 @@ CALLS = [
     Call("noise_flat", "add_noise", ({"npy": "flat.npy"}, 0.5), {"seed": 123}),
     Call("mlp_a", "build_mlp", output="model"),
     Call("mlp_b", "build_mlp", output="model"),
+    Call("fit", "compile_and_fit", ({"keras": "fit_model.keras"}, {"npy": "fit_x.npy"}, {"npy": "fit_y.npy"},
+                                    [{"npy": "fit_xv.npy"}, {"npy": "fit_yv.npy"}]), output="history"),
 ]
 
 
@@ -77,28 +95,57 @@ def test_build_mlp(evidence: Evidence) -> None:
     require(not same, "build_mlp must return a new model each time it is called")
 
 
+def test_compile_and_fit(evidence: Evidence) -> None:
+    epochs, batch_size = evidence.budget.epochs, evidence.budget.mlp_batch_size
+    history = evidence.probe.history("fit")
+    path, steps = evidence.probe.trained_argument("fit", 0)
+    compiled = Compiled.read(path)
+    require(compiled.optimizer == "adam" and abs(compiled.learning_rate - 1e-3) < 1e-9,
+            f"the model is compiled with {compiled.optimizer} (learning rate {compiled.learning_rate:g}); use Adam with "
+            "its default learning rate: optimizer=\"adam\"")
+    require(compiled.loss == "categorical_crossentropy",
+            f"the loss is {compiled.loss!r}: with one-hot labels use loss=\"categorical_crossentropy\"")
+    require("accuracy" in compiled.metrics, "compile with metrics=[\"accuracy\"]")
+    require(history.epochs == epochs, f"compile_and_fit trained for {history.epochs} epochs; the grader's budget says "
+            f"{epochs}: use epochs=BUDGET.epochs")
+    expected = epochs * -(-FIT_SAMPLES // batch_size)
+    require(steps == expected, f"on {FIT_SAMPLES} images for {epochs} epochs the optimizer took {steps} steps, expected "
+            f"{expected}: use batch_size=BUDGET.mlp_batch_size and fit once")
+    given = inputs()
+    measured = cross_entropy(evidence.probe.folder.model("fit.arg0"), given["fit_xv"], given["fit_yv"])
+    require(abs(history.val_loss - measured) < 1e-3 * max(1.0, measured), "the History's last val_loss is not the "
+            "trained model's loss on validation_data: pass validation_data to fit and return that fit's History")
+
+
+def _trained(evidence: Evidence, model_name: str, history_name: str, x: np.ndarray, y: np.ndarray,
+             threshold: str, hint: str) -> float:
+    model, history = evidence.notebook.model(model_name), one_history(evidence.notebook, history_name)
+    require(history.epochs == evidence.budget.epochs, f"{history_name}: fit was asked for {history.epochs} epochs; "
+            f"the grader's budget says {evidence.budget.epochs}: train with epochs=BUDGET.epochs")
+    measured = accuracy(model, x, y)
+    require(measured >= evidence.threshold(threshold), f"{model_name} reaches {measured:.1%} on {hint}")
+    require(abs(history.val_accuracy - measured) < 0.03, f"{history_name} ends at {history.val_accuracy:.1%} validation "
+            f"accuracy, but {model_name} reaches {measured:.1%} on the grader's images: keep the History of its fit")
+    return measured
+
+
 def test_clean_vs_noisy(evidence: Evidence) -> None:
     mnist = evidence.dataset("mnist", flatten=True)
-    clean, noisy = evidence.notebook.model("mlp_clean"), evidence.notebook.model("mlp_noisy")
-    acc_clean = accuracy(clean, mnist.test.x, mnist.test.y)
-    require(acc_clean >= evidence.threshold("mnist_mlp_clean"),
-            f"mlp_clean reaches {acc_clean:.1%} on the grader's test images: is it trained on x_train?")
+    acc_clean = _trained(evidence, "mlp_clean", "history_clean", mnist.test.x, mnist.test.y, "mnist_mlp_clean",
+                         "the grader's test images: is it trained on x_train?")
     rng = np.random.default_rng(777)
     x_noisy = np.clip(mnist.test.x + rng.normal(0.0, 0.5, mnist.test.x.shape), 0.0, 1.0).astype("float32")
-    acc_noisy = accuracy(noisy, x_noisy, mnist.test.y)
-    require(acc_noisy >= evidence.threshold("mnist_mlp_noisy"),
-            f"mlp_noisy reaches {acc_noisy:.1%} on noisy test images: is it trained on x_train_noisy?")
-    record_clean = one_record(evidence.notebook, "record_clean")
-    record_noisy = one_record(evidence.notebook, "record_noisy")
-    require(abs(record_clean.val_accuracy - acc_clean) < 0.02, "record_clean does not match mlp_clean")
-    require(record_clean.val_accuracy > record_noisy.val_accuracy, "the clean model should beat the noisy one")
+    acc_noisy = _trained(evidence, "mlp_noisy", "history_noisy", x_noisy, mnist.test.y, "mnist_mlp_noisy",
+                         "noisy test images: is it trained on x_train_noisy?")
+    require(acc_clean > acc_noisy, "the clean model should beat the noisy one")
 
 
 def test_sweep(evidence: Evidence) -> None:
     mnist = evidence.dataset("mnist", flatten=True)
-    found = records(evidence.notebook, "sweep_records")
-    require([r.extra_number("value") for r in found] == SCALES,
-            f"sweep_records must hold one record per scale of {SCALES}, with record.extra['value'] = scale")
+    found = histories(evidence.notebook, "sweep_histories")
+    require(len(found) == len(SCALES), f"sweep_histories holds {len(found)} Histories, expected one per scale of {SCALES}")
+    require(all(h.epochs == evidence.budget.epochs for h in found),
+            f"each model of the sweep trains for the budget's {evidence.budget.epochs} epochs (epochs=BUDGET.epochs)")
     models = list(evidence.notebook.models("sweep_models").values())
     require(len(models) == len(SCALES), f"sweep_models holds {len(models)} models, expected one per scale")
     require(distinct_weights(models), "sweep_models holds the same model more than once: build a new one per scale")
@@ -106,9 +153,9 @@ def test_sweep(evidence: Evidence) -> None:
     test = ((mnist.test.x - mean) / std).astype("float32")
     rng = np.random.default_rng(4242)
     measured = []
-    for scale, model, record in zip(SCALES, models, found):
+    for scale, model, history in zip(SCALES, models, found):
         acc = accuracy(model, (test + rng.normal(0.0, scale, test.shape)).astype("float32"), mnist.test.y)
-        require(abs(acc - record.val_accuracy) < 0.05, f"scale {scale}: the record does not match its model")
+        require(abs(acc - history.val_accuracy) < 0.05, f"scale {scale}: the History does not match its model")
         measured.append(acc)
     require(measured[0] >= evidence.threshold("mnist_mlp_clean") - 0.05, "the model at scale 0.1 is not trained")
     require(declines(measured, 0.03) and measured[0] - measured[-1] > 0.1,
@@ -116,19 +163,20 @@ def test_sweep(evidence: Evidence) -> None:
 
 
 def test_sweep_table(evidence: Evidence) -> None:
-    found = {r.extra_number("value"): r for r in records(evidence.notebook, "sweep_records")}
-    require(sorted(found) == SCALES, f"sweep_records must hold one record per scale of {SCALES}")
+    found = histories(evidence.notebook, "sweep_histories")
+    require(len(found) == len(SCALES), f"sweep_histories must hold one History per scale of {SCALES}")
     table = Table.read(evidence.notebook, "sweep_table")
-    table_matches_records(table, "noise scale", found, key=number,
+    table_matches_records(table, "noise scale", dict(zip(SCALES, found)), key=number,
                           columns={"train acc (%)": Column("train_accuracy"), "val acc (%)": Column("val_accuracy"),
-                                   "val loss": Column("val_loss", scale=1.0, tolerance=1e-3)})
+                                   "val loss": Column("val_loss", scale=1.0)})
 
 
 # later tests -> {the test of an earlier step they build on: that step's cell id} (see rescue.py): a wrong
 # add_noise also changes x_train_noisy and the noisy model, a sweep without a scale also the sweep's table
 _NOISE = {"test_add_noise": "add-noise"}
-_MODELS = {**_NOISE, "test_build_mlp": "build-mlp"}
+_MODELS = {**_NOISE, "test_build_mlp": "build-mlp", "test_compile_and_fit": "compile-and-fit"}
 RESCUE = {"test_apply_noise": _NOISE, "test_clean_vs_noisy": {**_MODELS, "test_apply_noise": "apply-noise"},
           "test_sweep": _MODELS, "test_sweep_table": {**_MODELS, "test_sweep": "sweep"}}
 CHECKS = {"test_add_noise": test_add_noise, "test_apply_noise": test_apply_noise, "test_build_mlp": test_build_mlp,
-          "test_clean_vs_noisy": test_clean_vs_noisy, "test_sweep": test_sweep, "test_sweep_table": test_sweep_table}
+          "test_compile_and_fit": test_compile_and_fit, "test_clean_vs_noisy": test_clean_vs_noisy,
+          "test_sweep": test_sweep, "test_sweep_table": test_sweep_table}

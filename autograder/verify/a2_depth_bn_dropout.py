@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from autograder.verify.case import Evidence
@@ -90,10 +92,15 @@ def test_results(evidence: Evidence) -> None:
     table = Table.read(evidence.notebook, "results_table")
     require(len(table.rows) == 9, f"results_table has {len(table.rows)} rows, expected 9 (one per model)")
     table_matches_records(table, "model", found)
-    for name, depth, variant in zip(table.column("model"), table.column("hidden layers"), table.column("variant")):
+    for name, depth, widths, variant in zip(table.column("model"), table.column("hidden layers"),
+                                            table.column("widths"), table.column("variant")):
         record = found[name.strip()]
         require(number(depth) == record.extra_number("hidden_layers") and variant.strip() == record.extra.get("variant"),
                 f"the table's row {name.strip()!r} shows {depth} hidden layers, {variant!r}: not its record's")
+        expected = DEPTHS.get(int(record.extra_number("hidden_layers")), ())
+        require([int(w) for w in re.findall(r"\d+", widths)] == list(expected),
+                f"the table's row {name.strip()!r} shows widths {widths.strip()!r}: its model's are "
+                f"{'-'.join(map(str, expected))}")
 
 
 def test_weight_spread(evidence: Evidence) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers import tables
+
 from autograder.verify.case import Evidence
 from autograder.verify.evidence import Table, Unusable, records
 from autograder.verify.probe import Call
@@ -64,8 +66,12 @@ def test_build_cnn(evidence: Evidence) -> None:
         require(parameters(model) == expected, f"{call} has {parameters(model)[0]:,} parameters "
                 f"({parameters(model)[1]:,} non-trainable), expected {expected[0]:,} ({expected[1]:,})")
         pattern = _pattern(extra, bn)
-        require(matches(tokens(model), pattern),
-                f"{call} has layers {' → '.join(tokens(model))}, expected {describe(pattern)}")
+        found = tokens(model)
+        block = "Conv2D → BatchNorm and ReLU (either order) → MaxPooling2D" if bn else "Conv2D → ReLU → MaxPooling2D"
+        require(matches(found, pattern), f"{call} has {found.count('MaxPooling2D')} convolution blocks and "
+                f"{sum(t.startswith('Conv2D') for t in found)} Conv2D layers, expected {3 + extra} blocks of {block} "
+                f"(filters 32, 64, 128{', 256' if extra else ''}), then Flatten and the Dense layers; its layers: "
+                f"{' → '.join(found)}, expected {describe(pattern)}")
         convolutions = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
         require(all(tuple(c.kernel_size) == (3, 3) and c.padding == "same" for c in convolutions),
                 f"{call}: use 3x3 kernels with padding='same'")
@@ -97,7 +103,10 @@ def test_results_table(evidence: Evidence) -> None:
         model = models.get(name.strip())
         require(model is not None and number(count) == parameters(model)[0],
                 f"the table's parameter count for {name.strip()} ({count}) is not its model's")
-        require(number(per_epoch) > 0, f"the table's 's per epoch' for {name.strip()} ({per_epoch}) is not a time")
+        record = found[name.strip()]
+        require(number(per_epoch) > 0 and tables.shows(per_epoch, record.wall_time_s / record.epochs),
+                f"the table's 's per epoch' for {name.strip()} ({per_epoch.strip()}) is not its record's "
+                f"{record.wall_time_s / record.epochs:.1f} (wall_time_s / epochs)")
 
 
 def test_confusion(evidence: Evidence) -> None:

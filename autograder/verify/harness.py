@@ -24,6 +24,8 @@ def _argument(value, load_model):
         return _load_array(value["npy"], allow_pickle=False)
     if isinstance(value, dict) and "keras" in value:
         return load_model(value["keras"])
+    if isinstance(value, list):  # JSON has no tuples: a list argument is passed as a tuple, as validation_data is
+        return tuple(_argument(part, load_model) for part in value)
     return value
 
 
@@ -73,10 +75,10 @@ def main() -> int:
     keras = import_keras()
     for name in LOADED_ON_USE:
         load_on_use(name)
-    load_model = keras.saving.load_model
+    load_model, model_class = keras.saving.load_model, keras.Model
     namespace = {"__name__": "__main__"}
     skipped = []
-    for source in spec["preamble"] + spec["definitions"]:
+    for source in spec["program"]:
         try:
             exec(compile(source, "<your code>", "exec"), namespace)  # noqa: S102 - the student's definitions
         except BaseException as error:  # noqa: BLE001
@@ -88,7 +90,11 @@ def main() -> int:
             function = namespace[call["function"]]
             args = [_argument(a, load_model) for a in call["args"]]
             value = function(*args, **call["kwargs"])
-            if call["output"] == "model":
+            if call["output"] == "history":  # what fit returned: a History or its .history dict
+                lists = value.history if isinstance(getattr(value, "history", None), dict) else value
+                with _open(f"out/{call['name']}.json", "w") as file:
+                    _write_json({str(k): [float(v) for v in values] for k, values in dict(lists).items()}, file)
+            elif call["output"] == "model":
                 value.save(f"out/{call['name']}.keras")
                 outcome["same_object_as"] = [other for other, v in namespace.get("_probe_values", {}).items()
                                              if v is value]
@@ -98,6 +104,10 @@ def main() -> int:
             for index, arg in enumerate(args):
                 if isinstance(arg, np.ndarray):
                     _save_array(f"out/{call['name']}.arg{index}.npy", arg, allow_pickle=False)
+                elif isinstance(arg, model_class):  # a model the call compiled and trained: its settings and steps
+                    arg.save(f"out/{call['name']}.arg{index}.keras")
+                    optimizer = getattr(arg, "optimizer", None)
+                    outcome[f"arg{index}_optimizer_steps"] = int(optimizer.iterations.numpy()) if optimizer else 0
             outcome["ok"] = True
         except KeyError:
             outcome["error"] = f"{call['function']} is not defined"

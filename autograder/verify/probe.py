@@ -1,4 +1,5 @@
-"""Call a student's functions again on fresh inputs, in a fresh sandboxed process that runs only their definitions."""
+"""Call a student's functions again on fresh inputs, in a fresh sandboxed process that runs only their definitions
+and what those use (:mod:`autograder.verify.definitions`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import numpy as np
 from autograder import sandboxes
 from autograder.settings import GradingSettings
 from autograder.verify import definitions
-from autograder.verify.evidence import Folder, Unusable
+from autograder.verify.evidence import Folder, History, Unusable
 
 HARNESS = Path(__file__).with_name("harness.py")
 STARTED = "nnlab probe: running the definitions"  # printed by the harness before any student code
@@ -35,7 +36,7 @@ class Call:
     function: str
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
-    output: str = "array"  # or "model"
+    output: str = "array"  # or "model", or "history" (what model.fit returns)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,16 @@ class ProbeOutputs:
         self._require(name)
         return self.folder.model(name)
 
+    def history(self, name: str) -> History:
+        self._require(name)
+        return History.parse(self.folder.json(name), f"what {name} returned")
+
+    def trained_argument(self, name: str, index: int) -> tuple[Path, int]:
+        """The ``.keras`` file of a model the call was given (saved after the call) and its optimizer's steps."""
+        self._require(name)
+        steps = self.calls[name].get(f"arg{index}_optimizer_steps")
+        return self.folder.root / f"{name}.arg{index}.keras", steps if isinstance(steps, int) else -1
+
     @classmethod
     def read(cls, root: Path) -> "ProbeOutputs":
         folder = Folder(root / "out")
@@ -99,8 +110,7 @@ def run(root: Path, submitted, master, calls: list[Call], put_inputs: Callable[[
     sandboxes.prepare_scratch(root, subfolders=("tmp", ".config/matplotlib", ".keras", "out"))
     put_inputs(root)
     shutil.copy(HARNESS, root / "harness.py")
-    spec = {"preamble": definitions.preamble(master), "definitions": definitions.student_definitions(submitted, master),
-            "calls": [asdict(c) for c in calls]}
+    spec = {"program": definitions.program(submitted, master), "calls": [asdict(c) for c in calls]}
     (root / "probe.json").write_text(json.dumps(spec))
     sandbox = sandboxes.backend(settings.sandbox)
     argv = sandbox.command_argv(root, settings, [sys.executable, "harness.py"], hide)

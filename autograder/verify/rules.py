@@ -8,6 +8,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from helpers import tables
+
 
 class Failed(Exception):
     """The grader's check failed; the message says what is wrong."""
@@ -59,20 +61,25 @@ def tokens(model) -> list[str]:
 PREDICT_BATCH = 1024
 
 
-def predictions(model, x: np.ndarray) -> np.ndarray:
-    """A student's model's class for each of the grader's images.
+def probabilities(model, x: np.ndarray) -> np.ndarray:
+    """A student's model's class probabilities for each of the grader's images.
 
     The model is called directly, batch by batch (``predict`` would trace a function for every model). A model
     that cannot run on these images fails the test: that is the student's mistake, not the grader's failure.
     """
     try:
-        probabilities = np.concatenate([np.asarray(model(x[start:start + PREDICT_BATCH], training=False))
-                                        for start in range(0, len(x), PREDICT_BATCH)])
+        found = np.concatenate([np.asarray(model(x[start:start + PREDICT_BATCH], training=False))
+                                for start in range(0, len(x), PREDICT_BATCH)])
     except Exception as error:  # noqa: BLE001 - whatever the model does with these images, it cannot be judged
         raise Failed(f"the model cannot be run on the grader's images of shape {x.shape[1:]} "
                      f"({type(error).__name__}: {str(error).splitlines()[0][:160]})") from None
-    require(probabilities.shape == (len(x), 10), f"the model outputs shape {probabilities.shape[1:]}, expected (10,)")
-    return np.argmax(probabilities, axis=1)
+    require(found.shape == (len(x), 10), f"the model outputs shape {found.shape[1:]}, expected (10,)")
+    return found
+
+
+def predictions(model, x: np.ndarray) -> np.ndarray:
+    """A student's model's class for each of the grader's images."""
+    return np.argmax(probabilities(model, x), axis=1)
 
 
 def labels(y: np.ndarray) -> np.ndarray:
@@ -82,6 +89,12 @@ def labels(y: np.ndarray) -> np.ndarray:
 def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
     """Accuracy measured here, on the grader's data."""
     return float(np.mean(predictions(model, x) == labels(y)))
+
+
+def cross_entropy(model, x: np.ndarray, y: np.ndarray) -> float:
+    """Mean categorical cross-entropy on one-hot ``y``, as Keras computes it (probabilities clipped to [1e-7, 1 - 1e-7])."""
+    clipped = np.clip(probabilities(model, x).astype("float64"), 1e-7, 1 - 1e-7)
+    return float(np.mean(-np.sum(y * np.log(clipped), axis=1)))
 
 
 def declines(accuracies: Sequence[float], tolerance: float) -> bool:
@@ -128,11 +141,10 @@ def number(text: str) -> float:
 
 @dataclass(frozen=True)
 class Column:
-    """A table column holding a record's ``attribute`` times ``scale``, within ``tolerance``."""
+    """A table column holding a record's ``attribute`` times ``scale``, to the precision the cell is printed with."""
 
     attribute: str
     scale: float = 100.0
-    tolerance: float = 0.011  # percentages are printed with two decimals
 
 
 VAL_ACCURACY = MappingProxyType({"val acc (%)": Column("val_accuracy")})
@@ -148,5 +160,6 @@ def table_matches_records(table, key_column: str, found: Mapping[Any, Any], *, k
     for header, column in columns.items():
         for row_key, cell in zip(keys, table.column(header)):
             expected = column.scale * getattr(found[row_key], column.attribute)
-            require(abs(number(cell) - expected) < column.tolerance,
-                    f"the table's {header!r} for {row_key} is {cell}, but its record says {expected:.4g}")
+            number(cell)  # a cell that shows no number fails with that message
+            require(tables.shows(cell, expected),
+                    f"the table's {header!r} for {row_key} is {cell.strip()}, but its record says {expected:.4f}")

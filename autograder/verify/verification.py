@@ -9,6 +9,7 @@ import nbformat
 
 from autograder import course
 from autograder.jobs import Job
+from autograder.results import Agreement
 from autograder.verify import probe, rescue, service
 from autograder.verify.verifier import Verdict, checks_for
 
@@ -64,24 +65,19 @@ def verify(job: Job, notebook: str, submitted: nbformat.NotebookNode, release: n
     return rescue.merge(verdicts, judge(job, artifacts), chosen)
 
 
-def apply(verdicts: list[Verdict], db_url: str, job: Job, notebook: str, autograded: Path) -> list[str]:
-    """Make the verdicts the autograded scores; note where the notebook's own tests disagreed; tell the student.
-
-    Returns the disagreements, in words, for the instructor's review.
-    """
+def apply(verdicts: list[Verdict], db_url: str, job: Job, notebook: str, autograded: Path) -> list[Agreement]:
+    """Make the verdicts the autograded scores; tell the student; return, per test, whether the notebook's own test
+    agreed with the grader's check (the disagreements go to the instructor's review)."""
     by_test = {v.test: v for v in verdicts}
-    reviews = []
+    agreements = []
     with course.gradebook(db_url) as gb:
         submission = gb.find_submission_notebook(notebook, job.assignment, job.student)
         for grade in submission.grades:
             if grade.cell_type != "code" or not grade.max_score:
                 continue
             verdict = by_test.get(grade.name) or Verdict(grade.name, False, "the grader has no check for this test")
-            kernel_passed = (grade.auto_score or 0.0) >= grade.max_score
-            if kernel_passed != verdict.passed and not verdict.rescued:
-                reviews.append(f"{grade.name}: the notebook's own test {'passed' if kernel_passed else 'failed'} "
-                               f"but the grader's check {'passed' if verdict.passed else 'failed'}"
-                               + (f" ({verdict.message})" if verdict.message else ""))
+            agreements.append(Agreement(grade.name, notebook_passed=(grade.auto_score or 0.0) >= grade.max_score,
+                                        grader_passed=verdict.passed, rescued=verdict.rescued, message=verdict.message))
             grade.auto_score = grade.max_score if verdict.passed else 0.0
         gb.db.commit()
     nb = nbformat.read(autograded, as_version=4)
@@ -92,4 +88,4 @@ def apply(verdicts: list[Verdict], db_url: str, job: Job, notebook: str, autogra
             text = f"Grader's check (run outside your notebook): {outcome}. {verdict.message}".rstrip() + "\n"
             cell.setdefault("outputs", []).append(nbformat.v4.new_output("stream", name="stdout", text=text))
     nbformat.write(nb, autograded)
-    return reviews
+    return agreements
