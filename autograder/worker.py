@@ -211,6 +211,11 @@ def _lost_kernel(progress_file: Path, log: str) -> Problem:
     if where["event"] == "stopped after time limit" or (timeout and where.get("elapsed", 0) >= timeout):
         return Problem.limit(f"cell time limit in {place}: the cell ignored the interrupt at {timeout} s and the "
                              "kernel was stopped")
+    limit = where.get("limit_hit")
+    if limit:
+        first = f"{where['notebook']} cell {limit['cell']}"
+        return Problem.limit(f"{LIMIT_ERRORS[limit['ename']]} in {first}; the kernel then died in {place} (what "
+                             "that cell started or kept, processes or memory, was still there)")
     return Problem.student(f"kernel died in {place} (the code crashed it, or used up memory or processes)")
 
 

@@ -99,3 +99,24 @@ def test_a_cells_last_error_is_kept_past_its_output_limit():
     LimitOutputSize().preprocess(nb, {})
     kept = nb.cells[0].outputs
     assert len(kept) == 52 and kept[-2]["ename"] == "CellTimeoutError" and "9,950 more outputs" in kept[-1]["text"]
+
+
+def test_a_kernel_that_dies_after_a_cell_hit_the_process_limit_is_reported_as_that_limit(tmp_path):
+    from autograder import worker
+    from autograder.preprocessors.execute import RecordingExecute
+
+    progress = tmp_path / "progress.json"
+    execute = RecordingExecute(progress_file=str(progress))
+    execute._notebook, execute._student_code_ran, execute._seconds = "noise_mlp", True, {}
+    execute._limit_hit = None
+    error = {"output_type": "error", "ename": "BlockingIOError", "evalue": "[Errno 11]", "traceback": []}
+    execute._note_limit(_cell([error]), 5)  # cell 6 started processes until the limit
+    execute._note_limit(_cell([dict(error, ename="MemoryError")]), 9)  # the first limit is the cause
+    execute._write(16, _cell([]), event="kernel died")  # threads cannot start any more: the kernel dies in cell 17
+    problem = worker._lost_kernel(progress, "")
+    assert problem.kind.value == "limit"
+    assert problem.message.startswith("process limit hit in noise_mlp cell 6; the kernel then died in noise_mlp cell 17")
+
+    execute._limit_hit = None  # without a limit before it, a dead kernel is the student's code
+    execute._write(16, _cell([]), event="kernel died")
+    assert worker._lost_kernel(progress, "").message.startswith("kernel died in noise_mlp cell 17")

@@ -24,6 +24,7 @@ from traitlets import List, Unicode
 
 IGNORED_INTERRUPT = ("the cell ran past its {timeout} s limit and ignored the interrupt (or flooded its output "
                      "faster than it can be read): the kernel was stopped and the later cells did not run")
+RESOURCE_ERRORS = ("MemoryError", "BlockingIOError")  # what Python raises at the memory and process limits
 NOT_RUN = "not run: cell {cell} was stopped at its time limit and the kernel with it"
 
 
@@ -53,6 +54,7 @@ class RecordingExecute(Execute):
         self._notebook = (resources or {}).get("unique_key", "")
         self._student_code_ran = False
         self._stopped_at: int | None = None  # the number of the student's cell whose kernel had to be stopped
+        self._limit_hit: dict | None = None  # the first cell whose output shows a resource limit (see _note_limit)
         self._seconds = self._earlier_seconds()
         self._started = time.monotonic()
         self._write(-1, None, event="starting kernel")
@@ -71,7 +73,9 @@ class RecordingExecute(Execute):
             self._student_code_ran = self._student_code_ran or cell.source.strip() not in self.setup_sources
             self._write(index, cell, event="running")
         try:
-            return super().preprocess_cell(cell, resources, index)
+            cell, resources = super().preprocess_cell(cell, resources, index)
+            self._note_limit(cell, index)
+            return cell, resources
         except (DeadKernelError, CellTimeoutError) as error:
             event = "stopped after time limit" if isinstance(error, CellTimeoutError) else "kernel died"
             self._write(index, cell, event=event, elapsed=time.monotonic() - started)
@@ -80,6 +84,16 @@ class RecordingExecute(Execute):
             raise
         finally:
             self._add(cell_phase(cell, self.setup_sources), time.monotonic() - started)
+
+    def _note_limit(self, cell, index: int) -> None:
+        """Remember the first cell that hit the memory or process limit: processes it left running (or memory it
+        holds) can make the kernel die in a later cell, and the limit is the cause to report."""
+        if self._limit_hit is not None or cell.cell_type != "code":
+            return
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("ename") in RESOURCE_ERRORS:
+                self._limit_hit = {"cell": index + 1, "ename": output["ename"]}
+                return
 
     def _stop_at(self, cell, index: int):
         """Stop the kernel that did not stop at ``cell``; the cell says why, the later cells will not run."""
@@ -117,5 +131,5 @@ class RecordingExecute(Execute):
             return
         record = {"notebook": self._notebook, "cell": cell_index + 1, "event": event, "elapsed": round(elapsed, 1),
                   "timeout": self._get_timeout(cell) if cell is not None else None,
-                  "student_code_ran": self._student_code_ran, "seconds": self._seconds}
+                  "student_code_ran": self._student_code_ran, "limit_hit": self._limit_hit, "seconds": self._seconds}
         Path(self.progress_file).write_text(json.dumps(record))
