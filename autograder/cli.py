@@ -10,10 +10,16 @@ from pathlib import Path
 
 def _release(args: argparse.Namespace) -> int:
     from autograder.release import release
+    from autograder.verify.coverage import MissingChecks
 
-    for path in release(out=Path(args.out), assignments=args.assignment or None):
+    try:
+        written = release(out=Path(args.out), assignments=args.assignment or None)
+    except MissingChecks as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    for path in written:
         print(f"wrote {path}")
-    return 0
+    return EXIT_OK
 
 
 def _bundle(args: argparse.Namespace) -> int:
@@ -48,9 +54,12 @@ def _grade(args: argparse.Namespace) -> int:
     from autograder.pipeline import grade_class
     from autograder.sandboxes import SandboxUnavailable
     from autograder.settings import SettingsError
+    from autograder.term import TermError, Undated, read_term
+    from autograder.verify.coverage import MissingChecks
 
     try:
         settings = _settings(args)
+        term = read_term()
         if args.scheduler:
             from autograder.runners.dask import DaskRunner
 
@@ -59,13 +68,17 @@ def _grade(args: argparse.Namespace) -> int:
             from autograder.runners.local import LocalRunner
 
             runner = LocalRunner(args.workers)
+        if term.due:
+            print(f"due dates and late policy from {term.path}: {', '.join(sorted(term.due))}")
+        students = frozenset(filter(None, args.students.split(","))) if args.students else None
         run = grade_class(Path(args.submissions), Path(args.out), settings, sandbox=args.sandbox, runner=runner,
-                          resume=not args.no_resume, db_url=args.db, keep_scratch=args.keep_scratch)
+                          resume=not args.no_resume, db_url=args.db, keep_scratch=args.keep_scratch,
+                          students=students, term=term, undated=args.undated and Undated(args.undated))
     except GradingStopped as stop:
         print(f"grading stopped by {stop}: every submission graded before is kept in {args.out}, and nothing of "
               "the run is left running or mounted. Run the same command again to grade the rest.", file=sys.stderr)
         return stop.exit_code
-    except (FileNotFoundError, SandboxUnavailable, SettingsError, OutInUse) as error:
+    except (FileNotFoundError, SandboxUnavailable, SettingsError, OutInUse, MissingChecks, TermError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
     except GradebookUnavailable as error:
@@ -91,25 +104,41 @@ def _print_outcome(run, out: Path, db_url: str | None = None) -> int:
     return EXIT_OK
 
 
-def _report(args: argparse.Namespace) -> int:
-    from autograder.report import write_report
+def _refresh_late_penalties(db_url: str) -> None:
+    """Late penalties from course.toml and the scores now (manual grades entered since `grade` included)."""
+    from autograder import gradebook
+    from autograder.term import read_term
 
+    gradebook.refresh_penalties(gradebook.require(db_url), read_term())
+
+
+def _report(args: argparse.Namespace) -> int:
+    from autograder import gradebook
+    from autograder.report import write_report
+    from autograder.term import TermError
+
+    out = Path(args.out)
     try:
-        print(f"report: {write_report(Path(args.out), args.db)}")
-    except FileNotFoundError as error:
+        db_url = args.db or gradebook.sqlite_url(out)
+        if args.db or (out / "gradebook.db").exists():
+            _refresh_late_penalties(db_url)
+        print(f"report: {write_report(out, args.db)}")
+    except (FileNotFoundError, TermError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+        return EXIT_UNUSABLE
+    return EXIT_OK
 
 
 def _feedback(args: argparse.Namespace) -> int:
     from autograder import gradebook
     from autograder.formgrader import regenerate_feedback, release_feedback
     from autograder.store import copy_feedback
+    from autograder.term import TermError
 
     out = Path(args.out)
     try:
         db_url = gradebook.require(args.db or gradebook.sqlite_url(out))
+        _refresh_late_penalties(db_url)
         pages = regenerate_feedback(out, db_url)
         print(f"feedback (with manual scores and comments): {copy_feedback(out, pages)}; "
               f"zips: {out / 'feedback-zips'}")
@@ -117,7 +146,7 @@ def _feedback(args: argparse.Namespace) -> int:
             others = release_feedback(out, db_url, Path(args.exchange))
             print(f"released through the exchange {args.exchange}" +
                   (f"; not submitted through it (hand back their zips): {', '.join(others)}" if others else ""))
-    except (FileNotFoundError, RuntimeError) as error:
+    except (FileNotFoundError, RuntimeError, TermError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
     return EXIT_OK
@@ -127,10 +156,13 @@ def _export(args: argparse.Namespace) -> int:
     from autograder import course, gradebook
     from autograder.export import export
     from autograder.lms import LmsFormat, Missing, RosterError, lms_rows, read_roster, write_rows
+    from autograder.term import TermError, read_term
 
     out = Path(args.out)
     db_url = args.db or gradebook.sqlite_url(out)
     try:
+        term = read_term()
+        _refresh_late_penalties(db_url)
         if args.format is None:
             print(f"{export(db_url, out / 'export.csv')} rows -> {out / 'export.csv'}")
             return EXIT_OK
@@ -138,10 +170,11 @@ def _export(args: argparse.Namespace) -> int:
             raise RosterError(f"--format {args.format} needs --roster ROSTER.csv (columns student_id,name,email,lms_id)")
         roster = read_roster(Path(args.roster))
         scores = gradebook.scores(gradebook.require(db_url))
-    except (FileNotFoundError, RosterError) as error:
+    except (FileNotFoundError, RosterError, TermError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
-    rows, unknown = lms_rows(scores, course.assignments(), roster, LmsFormat(args.format), Missing(args.missing))
+    missing = Missing(args.missing or term.policy.missing)
+    rows, unknown = lms_rows(scores, course.assignments(), roster, LmsFormat(args.format), missing)
     target = out / f"export-{args.format}.csv"
     write_rows(rows, target)
     print(f"{len(roster)} roster students x {len(course.assignments())} assignments -> {target}")
@@ -173,17 +206,19 @@ def _collect(args: argparse.Namespace) -> int:
 
     from autograder import course
     from autograder.submissions import REPORT_NAME, Outcome, collect
+    from autograder.term import read_term
 
     notebooks = {a: [p.stem for p in (course.SOLUTIONS / a).glob("*.ipynb")] for a in course.assignments()}
     try:
-        entries = collect(Path(args.source), Path(args.dest), notebooks)
-    except (FileNotFoundError, ValueError) as error:
+        entries = collect(Path(args.source), Path(args.dest), notebooks, zone=read_term().zone)
+    except (FileNotFoundError, ValueError) as error:  # TermError is a ValueError
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
     for e in entries:
         where = f"{e.student}/{e.assignment}/{e.notebook}.ipynb" if e.student else ""
-        print(f"{e.outcome.value:10} {e.source}" + (f" -> {where}" if e.outcome is Outcome.COLLECTED else "") +
-              (f"  ({e.reason})" if e.reason else ""))
+        handed_in = f", handed in {e.submitted_at} ({e.time_source})" if e.submitted_at else ""
+        print(f"{e.outcome.value:10} {e.source}" + (f" -> {where}{handed_in}" if e.outcome is Outcome.COLLECTED else "")
+              + (f"  ({e.reason})" if e.reason else ""))
     counts = Counter(e.outcome for e in entries)
     print(f"{len(entries)} file(s): " + ", ".join(f"{counts[o]} {o.value}" for o in Outcome) +
           f"; report: {Path(args.dest) / REPORT_NAME}")
@@ -212,10 +247,11 @@ def _demo(args: argparse.Namespace) -> int:
 
     from autograder.demo import run_demo
     from autograder.sandboxes import SandboxUnavailable
+    from autograder.verify.coverage import MissingChecks
 
     try:
         run = run_demo(Path(args.out), workers=args.workers, budget=args.budget)
-    except (SandboxUnavailable, DatasetError) as error:  # no mirror and no internet: say what to do
+    except (SandboxUnavailable, DatasetError, MissingChecks) as error:  # no mirror and no internet: say what to do
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
     return _print_outcome(run, Path(args.out) / "graded")
@@ -226,6 +262,7 @@ def _check(args: argparse.Namespace) -> int:
     from autograder.lifetime import OutInUse
     from autograder.sandboxes import SandboxUnavailable
     from autograder.settings import SettingsError, data_dir_or_keras_mirror, make_settings
+    from autograder.verify.coverage import MissingChecks
 
     notebook, out = Path(args.notebook), Path(args.out)
     try:
@@ -235,7 +272,7 @@ def _check(args: argparse.Namespace) -> int:
               "a few at grade) ...", flush=True)
         run, assignment = check(notebook, out, settings, sandbox=args.sandbox,
                                 warn=lambda text: print(f"warning: {text}", file=sys.stderr))
-    except (NotAnAssignment, SettingsError, SandboxUnavailable, OutInUse, FileNotFoundError) as error:
+    except (NotAnAssignment, SettingsError, SandboxUnavailable, OutInUse, FileNotFoundError, MissingChecks) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
     result = run.results[0]
@@ -273,6 +310,7 @@ def _walkthrough(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from autograder.sandboxes.choose import CHOICES as SANDBOX_CHOICES
     from autograder.settings import Limits
+    from autograder.term import Undated
     from helpers.budget import BUDGETS
 
     budget_names = list(BUDGETS)
@@ -311,6 +349,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="isolation of student code (auto: bubblewrap, after a test kernel started in it; "
                         "none is unsafe, warns, and is recorded in the results)")
     p.add_argument("--no-resume", action="store_true", help="regrade submissions already graded in --out")
+    p.add_argument("--students", metavar="ID[,ID...]",
+                   help="grade only these students' submissions, again even when graded before (after an extension "
+                        "or a regrade request); every other result, manual grade and comment in --out is kept")
+    p.add_argument("--undated", choices=[u.value for u in Undated],
+                   help="what a submission without a known time (no timestamp.txt) counts as when its assignment "
+                        "has a due date in course.toml: on time, or its notebooks' modification time (without "
+                        "this, such submissions stop `grade`)")
     p.add_argument("--cell-timeout", type=int, default=None,
                    help="seconds a non-training cell may run (default 120; training cells get the budget's limit)")
     p.add_argument("--notebook-timeout", type=int, default=900, help="wall-clock seconds per notebook (default 900)")
@@ -344,8 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "imports (writes OUT/export-FORMAT.csv); without it, OUT/export.csv has one row per "
                                 "student and assignment")
             p.add_argument("--roster", help="CSV with the columns student_id,name,email,lms_id")
-            p.add_argument("--missing", choices=["zero", "blank"], default="zero",
-                           help="what a roster student without a submission gets (default zero)")
+            p.add_argument("--missing", choices=["zero", "blank"],
+                           help="what a roster student without a submission gets (default: course.toml's "
+                                "late_policy.missing, else zero)")
         p.set_defaults(run=run)
 
     p = sub.add_parser("formgrader", help="nbgrader's formgrader on the graded class: grade written answers, comment")

@@ -116,6 +116,7 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
 
     from autograder.preprocessors.clear_hidden_tests import ClearHiddenTestsInTestCells
     from autograder.preprocessors.execute import RecordingExecute
+    from autograder.preprocessors.late_notice import LateNotice
     from autograder.preprocessors.limit_output_size import LimitOutputSize
     from autograder.preprocessors.remove_rubrics import RemoveRubrics
     from autograder.preprocessors.sanitize_html import SanitizeHtml
@@ -138,8 +139,8 @@ def nbgrader_config(*, root: Path = REPO, db_url: str | None = None, source: Pat
     # nbgrader's default autograde steps (Execute recording where it stopped), plus a cap on the size of each output
     c.Autograde.autograde_preprocessors = [RecordingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                            LimitOutputSize, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-    c.GenerateFeedback.preprocessors = [RemoveRubrics, GetGrades, ClearHiddenTestsInTestCells, StripTestTracebacks,
-                                        SanitizeHtml, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = [RemoveRubrics, GetGrades, LateNotice, ClearHiddenTestsInTestCells,
+                                        StripTestTracebacks, SanitizeHtml, CSSHTMLHeaderPreprocessor]
     c.ClearHiddenTests.enforce_metadata = False  # ClearHiddenTestsInTestCells (feedback) and release alike
     c.HTMLExporter.sanitize_html = True  # student HTML and scripts in outputs and markdown never run in feedback
     c.OverwriteCells.add_missing_cells = True  # deleted test cells come back from the master

@@ -7,14 +7,17 @@ cell a person has already graded are never changed, so instructors' work survive
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 from autograder import course
 from autograder.release import generate
 from autograder.results import GradeRow, Result, Scores
+from autograder.term import Deadline, Term
 
 MERGE_ATTEMPTS = 5
 
@@ -68,8 +71,9 @@ def ensure_assignments(db_url: str, assignments: list[str], work: Path, template
 
 
 def merge(db_url: str, assignments: list[str], results: list[Result], work: Path,
-          template: Path | None = None) -> None:
-    """Write every graded result's autograded scores into the class gradebook (not-graded ones are left out).
+          template: Path | None = None, deadlines: dict[tuple[str, str], Deadline] | None = None) -> None:
+    """Write every graded result's autograded scores into the class gradebook (not-graded ones are left out), and
+    its times and late penalty from ``deadlines`` (by student and assignment).
 
     Several graders may share a server gradebook, so each submission is written in its own
     transaction and retried if another grader created the same rows at the same moment.
@@ -89,6 +93,8 @@ def merge(db_url: str, assignments: list[str], results: list[Result], work: Path
                 try:
                     with course.gradebook(db_url) as gb:
                         _write_result(gb, result)
+                        deadline = (deadlines or {}).get((result.student_id, result.assignment))
+                        apply_deadline(gb, result.assignment, result.student_id, deadline or Deadline(None, None))
                     break
                 except (IntegrityError, OperationalError):
                     if attempt == MERGE_ATTEMPTS - 1:
@@ -108,13 +114,51 @@ def _write_result(gb, result: Result) -> None:
 
 
 def scores(db_url: str) -> dict[tuple[str, str], Scores]:
-    """Scores of every submission in the class gradebook, manual grades included."""
+    """Scores of every submission in the class gradebook, manual grades and late penalties included."""
     found = {}
     with course.gradebook(db_url) as gb:
         for assignment in gb.assignments:
             for submission in assignment.submissions:
-                found[(submission.student.id, assignment.name)] = Scores.from_grades(grade_rows(submission))
+                raw = Scores.from_grades(grade_rows(submission))
+                penalty = sum(nb.late_submission_penalty or 0.0 for nb in submission.notebooks)
+                found[(submission.student.id, assignment.name)] = replace(
+                    raw, late_penalty=round(penalty, 4), seconds_late=submission.total_seconds_late or 0.0,
+                    submitted=_shown(submission.timestamp), due=_shown(submission.duedate))
     return found
+
+
+def apply_deadline(gb, assignment: str, student: str, deadline: Deadline) -> None:
+    """Write a submission's times into nbgrader's fields (its timestamp, the due date, the extension) and each
+    notebook's late penalty, computed from its score now (manual grades included): running it again, after a
+    regrade or a manual grade, gives the same penalty, never a second one."""
+    submission = gb.find_submission(assignment, student)
+    submission.timestamp = _naive_utc(deadline.submitted)
+    submission.assignment.duedate = _naive_utc(deadline.due)
+    extended = deadline.extended_to is not None and deadline.due is not None
+    submission.extension = deadline.extended_to - deadline.due if extended else None
+    for notebook in submission.notebooks:
+        penalty = deadline.penalty(notebook.score or 0.0, notebook.max_score or 0.0)
+        notebook.late_submission_penalty = penalty or None
+    gb.db.commit()
+
+
+def refresh_penalties(db_url: str, term: Term) -> None:
+    """Late penalties of every submission from the course file and the scores now (after manual grading)."""
+    with course.gradebook(db_url) as gb:
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                submitted = submission.timestamp and submission.timestamp.replace(tzinfo=dt.timezone.utc)
+                apply_deadline(gb, assignment.name, submission.student.id,
+                               term.deadline(submission.student.id, assignment.name, submitted or None))
+
+
+def _shown(when: dt.datetime | None) -> str:
+    return f"{when:%Y-%m-%d %H:%M:%S} UTC" if when else ""
+
+
+def _naive_utc(when: dt.datetime | None) -> dt.datetime | None:
+    """nbgrader keeps times as UTC without a zone."""
+    return when.astimezone(dt.timezone.utc).replace(tzinfo=None) if when is not None else None
 
 
 def grade_rows(submission) -> list[GradeRow]:

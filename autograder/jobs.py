@@ -18,6 +18,7 @@ from autograder.launcher import LaunchedWorker, Launcher, LauncherFailed
 from autograder.results import Problem, Result
 from autograder.sandboxes import resources
 from autograder.settings import GradingSettings
+from autograder.term import Deadline
 from autograder.verify.service import VerifierService, VerifierUnavailable
 
 ATTEMPTS = 3  # one try and two retries of infrastructure failures
@@ -41,6 +42,7 @@ class Job:
     key: str
     hide: tuple[str, ...] = ()
     keep_scratch: bool = False
+    deadline: Deadline = Deadline(due=None, submitted=None)
 
     @property
     def wall_seconds(self) -> int:
@@ -52,13 +54,15 @@ class Job:
         return Path(self.work) / "progress.json"
 
     def to_json(self) -> str:
-        return json.dumps({**asdict(self), "settings": self.settings.to_dict()}, indent=1)
+        return json.dumps({**asdict(self), "settings": self.settings.to_dict(), "deadline": self.deadline.to_dict()},
+                          indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> "Job":
         values = json.loads(text)
         values["settings"] = GradingSettings.from_dict(values["settings"])
         values["hide"] = tuple(values.get("hide", ()))
+        values["deadline"] = Deadline.from_dict(values["deadline"])
         return cls(**values)
 
     def empty_result(self, *problems: Problem) -> Result:

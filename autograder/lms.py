@@ -75,7 +75,7 @@ def lms_rows(scores: dict[tuple[str, str], Scores], assignments: list[str], rost
         found = scores.get((student, assignment))
         if found is None:
             return "0" if missing is Missing.ZERO else ""
-        return f"{found.score:g}"
+        return f"{found.final:g}"  # after the late penalty
 
     maxima = {a: next((s.max_score for (_, x), s in scores.items() if x == a), None) for a in assignments}
     if fmt is LmsFormat.CANVAS:

@@ -24,12 +24,19 @@ def generate(assignment: str, release_dir: Path, *, db_url: str, source: Path = 
 
 
 def release(*, out: Path = course.RELEASES, assignments: list[str] | None = None) -> list[Path]:
-    """Regenerate the student version of every assignment into ``out``; returns the notebooks written."""
+    """Regenerate the student version of every assignment into ``out``; returns the notebooks written.
+
+    Stops with ``MissingChecks`` first when an autograded cell of a master has no grader check.
+    """
+    from autograder.verify import coverage
+
+    assignments = assignments or course.assignments()
+    coverage.require(assignments)
     written = []
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'release.db'}"
         staging = Path(tmp) / "release"
-        for assignment in assignments or course.assignments():
+        for assignment in assignments:
             generate(assignment, staging, db_url=db_url)
             target = out / assignment
             if target.exists():

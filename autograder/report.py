@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from autograder import gradebook
 from autograder.results import ProblemKind, Result, Scores
 from autograder.store import ResultStore
+from autograder.term import describe_late
 
 
 def _save(fig, path: Path) -> str:
@@ -101,6 +102,7 @@ def write_report(out_dir: Path, db_url: str | None = None) -> Path:
     except FileNotFoundError:
         class_scores = {}
     rows = "".join(_row(r, class_scores.get((r.student_id, r.assignment))) for r in results)
+    lateness = _lateness(class_scores.values())
     kinds = problem_counts(results)
     by_kind = "".join(f"<li>{kind.value}: {kinds[kind]} submission(s)</li>" for kind in ProblemKind)
     settings = sorted({(r.budget, r.sandbox, r.resources) for r in results})
@@ -114,7 +116,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px}}img{{max-width:100%}}
 mark{{background:#ffd27f}}</style></head><body>
 <h1>Class report</h1><p>{len(results)} submissions, {sum(r.status == 'graded' for r in results)} graded cleanly,
 {sum(not r.graded for r in results)} not graded (the grader failed; no score). Graded with {html.escape(used)}.</p>
-<h2>Problems by kind</h2><ul>{by_kind}</ul>
+{lateness}<h2>Problems by kind</h2><ul>{by_kind}</ul>
 <p>Points come from the grader's checks, run outside the student's kernel. <em>Review</em> lists where the
 notebook's own tests disagreed with them; <em>scan notes</em> are code the static scan noticed (advisory: they never
 change points).</p>
@@ -130,9 +132,22 @@ change points).</p>
     return index
 
 
+def _lateness(scores) -> str:
+    """How many submissions came in late, and how many of an assignment with a due date had no known time."""
+    scores = list(scores)
+    late = [s for s in scores if s.seconds_late > 0]
+    undated = sum(bool(s.due and not s.submitted) for s in scores)
+    if not late and not undated:
+        return ""
+    return (f"<p>{len(late)} submission(s) late, {sum(s.late_penalty > 0 for s in late)} of them with a penalty; "
+            f"{undated} of an assignment with a due date without a known submission time (counted on time).</p>")
+
+
 def _row(r: Result, in_gradebook: Scores | None) -> str:
     s = (in_gradebook or r.scores) if r.graded else None
-    score = f"{s.score:g} / {s.max_score:g}" if s else "not graded"
+    score = f"{s.final:g} / {s.max_score:g}" if s else "not graded"
+    if s and s.seconds_late > 0:
+        score += f" ({s.score:g} &minus; {s.late_penalty:g}, late {describe_late(s.seconds_late)})"
     auto = f"{s.auto_score:g} / {s.auto_max_score:g}" if s else "-"
     return (f"<tr><td>{html.escape(r.student_id)}</td><td>{html.escape(r.assignment)}</td><td>{score}</td>"
             f"<td>{auto}</td><td>{r.seconds:.0f} s</td><td>{html.escape(r.status)}</td>"

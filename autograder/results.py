@@ -61,11 +61,20 @@ class GradeRow:
 class Scores:
     """Points of one submission: all cells, and the autograded (code) cells alone."""
 
-    score: float
+    score: float  # before any late penalty
     max_score: float
     auto_score: float
     auto_max_score: float
     needs_manual_grade: bool
+    late_penalty: float = 0.0  # points taken for lateness (see term.LatePolicy), from ``score``
+    seconds_late: float = 0.0
+    submitted: str = ""  # when it was handed in, UTC ("" when unknown)
+    due: str = ""  # its due date with any extension, UTC ("" when none)
+
+    @property
+    def final(self) -> float:
+        """The score after the late penalty: what goes to the LMS."""
+        return round(self.score - self.late_penalty, 4)
 
     @classmethod
     def from_grades(cls, grades: list[GradeRow]) -> "Scores":

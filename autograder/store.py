@@ -18,13 +18,16 @@ from autograder import course
 from autograder.results import Result, Scores
 from autograder.settings import GradingSettings
 from autograder.submissions import Submission
+from autograder.term import describe_late
 
-CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "auto_score", "auto_max_score", "status",
-               "review", "scan_notes", "budget", "sandbox", "attempts", "seconds"]
+CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "auto_score", "auto_max_score", "raw_score",
+               "late_penalty", "late_by", "submitted_at", "status", "review", "scan_notes", "budget", "sandbox",
+               "attempts", "seconds"]
 
 
-def content_key(submission: Submission, settings: GradingSettings) -> str:
-    """A hash of the submitted files, the assignment's master notebooks and the settings."""
+def content_key(submission: Submission, settings: GradingSettings, deadline: str = "") -> str:
+    """A hash of the submitted files, the assignment's master notebooks, the settings and the submission's
+    ``deadline`` (its fingerprint: a new extension or waiver grades it again)."""
     digest = hashlib.sha256()
     for path in sorted(submission.folder.rglob("*")):
         name = str(path.relative_to(submission.folder)).encode()
@@ -34,7 +37,7 @@ def content_key(submission: Submission, settings: GradingSettings) -> str:
             digest.update(b"file\0" + name + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     for master in course.master_notebooks(submission.assignment):
         digest.update(b"master\0" + master.name.encode() + hashlib.sha256(master.read_bytes()).digest())
-    digest.update(settings.fingerprint().encode())
+    digest.update(settings.fingerprint().encode() + b"\0" + deadline.encode())
     return digest.hexdigest()[:24]
 
 
@@ -81,12 +84,20 @@ def write_grades_csv(results: list[Result], scores: dict[tuple[str, str], Scores
             row = {"student_id": result.student_id, "assignment": result.assignment, "status": result.status,
                    "budget": result.budget, "sandbox": result.sandbox, "attempts": result.attempts,
                    "seconds": round(result.seconds, 1), "max_score": result.max_score,
-                   "auto_max_score": result.auto_max_score, "score": "", "auto_score": "",
+                   "auto_max_score": result.auto_max_score,
                    "review": "; ".join(result.reviews), "scan_notes": "; ".join(result.flags)}
             score = scores.get((result.student_id, result.assignment)) if result.graded else None
             if score is not None:
-                row.update(score=round(score.score, 2), auto_score=round(score.auto_score, 2))
+                row.update(score_columns(score))
             writer.writerow(row)
+
+
+def score_columns(score: Scores) -> dict[str, object]:
+    """The score columns of grades.csv and export.csv: ``score`` is after the late penalty, ``raw_score`` before."""
+    return {"score": round(score.final, 2), "auto_score": round(score.auto_score, 2),
+            "raw_score": round(score.score, 2), "late_penalty": round(score.late_penalty, 2),
+            "late_by": describe_late(score.seconds_late) if score.seconds_late > 0 else "",
+            "submitted_at": score.submitted}
 
 
 def copy_feedback(out_dir: Path, pages: list[Path] | None = None) -> Path:

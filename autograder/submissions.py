@@ -3,31 +3,52 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import re
 import shutil
 import tempfile
-import time
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
+TIMESTAMP_FILE = "timestamp.txt"  # nbgrader's: written by its exchange at submission, and by ``collect``
 
 
 @dataclass(frozen=True)
 class Submission:
-    """One student's folder for one assignment."""
+    """One student's folder for one assignment, and when it was handed in (UTC; None when unknown)."""
 
     student: str
     assignment: str
     folder: Path
+    submitted: dt.datetime | None = None
 
     @property
     def key(self) -> str:
         return f"{self.student}__{self.assignment}"
+
+
+def read_timestamp(folder: Path) -> dt.datetime | None:
+    """The time in ``folder/timestamp.txt`` as UTC (nbgrader's format, or any ISO time); None if absent or unreadable."""
+    path = folder / TIMESTAMP_FILE
+    if not path.is_file() or path.is_symlink() or path.stat().st_size > 4096:
+        return None
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(path.read_text(errors="replace").strip()).replace(tzinfo=dt.timezone.utc)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def write_timestamp(folder: Path, when: dt.datetime) -> None:
+    """``folder/timestamp.txt`` in nbgrader's format, in UTC."""
+    text = when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    (folder / TIMESTAMP_FILE).write_text(text + "\n")
 
 
 def discover(root: Path, assignments: list[str]) -> tuple[list[Submission], list[str]]:
@@ -41,7 +62,8 @@ def discover(root: Path, assignments: list[str]) -> tuple[list[Submission], list
             continue
         for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
             if assignment_dir.name in assignments:
-                found.append(Submission(student_dir.name, assignment_dir.name, assignment_dir))
+                found.append(Submission(student_dir.name, assignment_dir.name, assignment_dir,
+                                        read_timestamp(assignment_dir)))
             elif not assignment_dir.name.startswith("."):
                 skipped.append(f"skipped {student_dir.name}/{assignment_dir.name}: unknown assignment")
     return found, skipped
@@ -52,7 +74,16 @@ class Outcome(str, Enum):
 
     COLLECTED = "collected"
     SUPERSEDED = "superseded"  # an older attempt of a notebook collected from a newer file
+    TIME = "time"  # nbgrader's timestamp.txt beside a notebook: read as its submission time
     REJECTED = "rejected"
+
+
+class TimeSource(str, Enum):
+    """Where ``collect`` read a submission's time, best first."""
+
+    EXCHANGE = "nbgrader exchange timestamp.txt"
+    ZIP = "time recorded in the zip"
+    FILE = "file modification time"
 
 
 @dataclass(frozen=True)
@@ -65,6 +96,8 @@ class CollectEntry:
     assignment: str = ""
     notebook: str = ""
     reason: str = ""
+    submitted_at: str = ""  # UTC, of a collected notebook's submission
+    time_source: str = ""
 
 
 REPORT_NAME = "collect-report.csv"
@@ -141,53 +174,86 @@ def _rejection(path: Path, relative: tuple[str, ...]) -> str:
     return ""
 
 
-def collect(source: Path, dest: Path, notebooks: dict[str, list[str]]) -> list[CollectEntry]:
+def collect(source: Path, dest: Path, notebooks: dict[str, list[str]],
+            zone: dt.tzinfo = dt.timezone.utc) -> list[CollectEntry]:
     """Copy submissions from a folder (nested, flat LMS downloads, Moodle folders) or a zip into ``dest``.
 
     Every input file ends up in the returned list, and in ``dest/collect-report.csv``: collected
-    (as which student, assignment and notebook), superseded by a newer attempt, or rejected with a
-    reason. ``notebooks`` maps assignment id -> notebook names (without ``.ipynb``).
+    (as which student, assignment and notebook, and when it was handed in), superseded by a newer
+    attempt, read as a submission time, or rejected with a reason. ``notebooks`` maps assignment id ->
+    notebook names (without ``.ipynb``). Each collected submission gets nbgrader's ``timestamp.txt``:
+    the exchange's own where there is one, else the zip's recorded time (read in ``zone``), else the
+    file's modification time.
     """
     with tempfile.TemporaryDirectory(prefix="nnlab-collect-") as tmp:
+        time_source = TimeSource.FILE
         if source.is_file() and source.suffix.lower() == ".zip":
-            _safe_extract(source, Path(tmp))
-            source = Path(tmp)
+            _safe_extract(source, Path(tmp), zone)
+            source, time_source = Path(tmp), TimeSource.ZIP
         elif not source.is_dir():
             raise FileNotFoundError(f"{source} is neither a folder nor a .zip of submissions")
         entries, candidates = [], {}
         for path in sorted(p for p in source.rglob("*") if p.is_file() or p.is_symlink()):
             relative = path.relative_to(source).parts
             shown = "/".join(relative)
+            if path.name == TIMESTAMP_FILE and not path.is_symlink() and any(path.parent.glob("*.ipynb")):
+                entries.append(CollectEntry(shown, Outcome.TIME, reason="the submission time of the notebooks "
+                                                                        "beside it (nbgrader's exchange)"))
+                continue
             identified = _rejection(path, relative) or _identify(relative, notebooks)
             if isinstance(identified, str):
                 entries.append(CollectEntry(shown, Outcome.REJECTED, reason=identified))
                 continue
             student, assignment, name, attempt = identified
             candidates.setdefault((student, assignment, name), []).append((attempt, path.stat().st_mtime, shown, path))
+        chosen: dict[tuple[str, str], list[Path]] = {}
         for (student, assignment, name), files in sorted(candidates.items()):
             files.sort(key=lambda f: (f[0], f[1], f[2]))
             *older, (_, _, newest, path) = files
             target = dest / student / assignment / f"{name}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
-            entries.append(CollectEntry(newest, Outcome.COLLECTED, student, assignment, name))
+            chosen.setdefault((student, assignment), []).append(path)
+            marked = " Canvas marked it late." if "_LATE_" in Path(newest).name else ""
+            entries.append(CollectEntry(newest, Outcome.COLLECTED, student, assignment, name, reason=marked.strip()))
             entries += [CollectEntry(shown, Outcome.SUPERSEDED, student, assignment, name,
                                      reason=f"older attempt; {newest} was collected") for *_, shown, _ in older]
+        times = {key: _record_time(paths, dest / key[0] / key[1], time_source) for key, paths in chosen.items()}
+        entries = [replace(e, submitted_at=f"{times[(e.student, e.assignment)][0]:%Y-%m-%d %H:%M:%S} UTC",
+                           time_source=times[(e.student, e.assignment)][1].value)
+                   if e.outcome is Outcome.COLLECTED else e for e in entries]
     write_collect_report(sorted(entries, key=lambda e: e.source), dest / REPORT_NAME)
     return sorted(entries, key=lambda e: e.source)
+
+
+def _record_time(paths: list[Path], target: Path, fallback: TimeSource) -> tuple[dt.datetime, TimeSource]:
+    """Write ``target/timestamp.txt`` for the notebooks ``paths`` of one submission; return the time and its source.
+
+    The exchange's file is copied as it is (nbgrader's ``release_feedback`` finds the student by its text)."""
+    for path in paths:
+        exchange = read_timestamp(path.parent)
+        if exchange is not None:
+            shutil.copy(path.parent / TIMESTAMP_FILE, target / TIMESTAMP_FILE)
+            return exchange, TimeSource.EXCHANGE
+    newest = dt.datetime.fromtimestamp(max(p.stat().st_mtime for p in paths), dt.timezone.utc)
+    write_timestamp(target, newest)
+    return newest, fallback
 
 
 def write_collect_report(entries: list[CollectEntry], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["source", "outcome", "student", "assignment", "notebook", "reason"])
+        writer.writerow(["source", "outcome", "student", "assignment", "notebook", "submitted_at", "time_source",
+                         "reason"])
         for e in entries:
-            writer.writerow([e.source, e.outcome.value, e.student, e.assignment, e.notebook, e.reason])
+            writer.writerow([e.source, e.outcome.value, e.student, e.assignment, e.notebook, e.submitted_at,
+                             e.time_source, e.reason])
 
 
-def _safe_extract(archive: Path, target: Path) -> None:
-    """Unzip refusing paths outside ``target``; files keep the zip's modification times (they order attempts)."""
+def _safe_extract(archive: Path, target: Path, zone: dt.tzinfo) -> None:
+    """Unzip refusing paths outside ``target``; files keep the zip's modification times, which a zip records
+    without a time zone (read in ``zone``): they order attempts and are the submission times."""
     with zipfile.ZipFile(archive) as zf:
         for member in zf.infolist():
             destination = (target / member.filename).resolve()
@@ -195,5 +261,5 @@ def _safe_extract(archive: Path, target: Path) -> None:
                 raise ValueError(f"{archive}: unsafe path {member.filename!r} in zip")
         for member in zf.infolist():
             extracted = Path(zf.extract(member, target))
-            stamp = time.mktime((*member.date_time, 0, 0, -1))
+            stamp = dt.datetime(*member.date_time, tzinfo=zone).timestamp()
             os.utime(extracted, (stamp, stamp))

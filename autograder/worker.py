@@ -24,13 +24,14 @@ from autograder.sandboxes import resources
 from autograder.jobs import Job
 from autograder.lifetime import owned_folder
 from autograder.results import GradeRow, Problem, Result, TestOutcome
+from autograder.submissions import TIMESTAMP_FILE, read_timestamp
 from autograder.verify import verification
 from autograder.verify.verifier import Verdict
 
 LIMIT_ERRORS = {"CellTimeoutError": "cell time limit", "MemoryError": "memory limit hit",
                 "BlockingIOError": "process limit hit"}
 FILE_LIMITS = {"[Errno 27]": "file size limit hit", "[Errno 28]": "scratch disk quota hit"}  # EFBIG, ENOSPC
-EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+EXCHANGE_FILES = (TIMESTAMP_FILE, "submission_secret.txt")
 
 
 def _read_notebooks(submission: Path, expected: list[str]) -> tuple[dict[str, nbformat.NotebookNode], list[Problem]]:
@@ -333,6 +334,8 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
         verdicts, notebook_passed = _verify(job, root, db_url, result, notebooks, masters, hide)
         if not result.graded:
             return
+        with course.gradebook(db_url) as gb:  # the feedback page shows the late penalty of the verified score
+            gradebook.apply_deadline(gb, job.assignment, job.student, job.deadline)
         started = time.monotonic()
         result.problems += _feedback(api, job, root / "autograded" / job.student / job.assignment)
         result.phases["feedback HTML"] = round(time.monotonic() - started, 3)
@@ -365,7 +368,8 @@ def grade(job: Job) -> Result:
     for name in EXCHANGE_FILES:  # from nbgrader's exchange: they let `release_feedback` find the student
         source = Path(job.folder) / name
         if source.is_file() and not source.is_symlink() and source.stat().st_size < 4096:
-            shutil.copy(source, submitted / name)
+            if name != TIMESTAMP_FILE or read_timestamp(Path(job.folder)) is not None:  # nbgrader fails on a bad one
+                shutil.copy(source, submitted / name)
     for name, nb in notebooks.items():
         result.problems += _metadata_from_release(nb, masters[name]) + _test_cell_changes(nb, masters[name])
         result.flags += [f"{name}: {p}" for p in integrity.scan_notebook(nb, masters[name])]

@@ -15,16 +15,29 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args: str, budget: str | None = "smoke", timeout: int = 1500, path: list[Path] = (),
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m autograder ARGS`` as an instructor would.
+            env: dict[str, str] | None = None, repo: Path = REPO) -> subprocess.CompletedProcess:
+    """Run ``python -m autograder ARGS`` as an instructor would, in ``repo`` (the kit, or a copy of it).
 
     ``grade`` gets ``--budget BUDGET`` unless ``budget`` is None; ``path`` folders go first on PATH.
     """
     environment = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
     environment["PATH"] = os.pathsep.join([*map(str, path), environment["PATH"]])
     extra = ["--budget", budget] if args[0] == "grade" and budget else []
-    return subprocess.run([sys.executable, "-m", "autograder", *args, *extra], cwd=REPO, env=environment,
+    return subprocess.run([sys.executable, "-m", "autograder", *args, *extra], cwd=repo, env=environment,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def copy_of_the_kit(dest: Path) -> Path:
+    """The kit's tracked files copied into ``dest`` (an instructor's clone to change), without its outputs."""
+    import shutil
+
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True)
+    for name in filter(None, tracked.stdout.split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    return dest
 
 
 def grades(out: Path) -> dict[tuple[str, str], dict]:

@@ -23,11 +23,23 @@ def class_submissions(submissions):
         examples.write_submission(submissions, "master", assignment, examples.solved(assignment))
         examples.write_submission(submissions, "blank", assignment,
                                   examples.notebook_path(assignment, solution=False).read_text())
+        examples.write_submission(submissions, "first-step-only", assignment, _first_step_only(assignment)[0])
     for mutation in examples.MUTATIONS:
         nb = examples.mutate(examples.solved(mutation.assignment), mutation.cell, mutation.source)
         examples.write_submission(submissions, mutation.name.replace("_", "-"), mutation.assignment, nb)
     for variant in examples.VARIANTS:
         examples.write_submission(submissions, variant.name.replace("_", "-"), variant.assignment, variant.notebook())
+
+
+def _first_step_only(assignment: str):
+    """The release with only its first answer cell written (the master's), and the points of that step's test."""
+    master = examples.solved(assignment)
+    answers = [c for c in master.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    first = answers[0].metadata["nbgrader"]["grade_id"]
+    after = master.cells[master.cells.index(answers[0]) + 1:]
+    test = next(c for c in after if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
+    released = examples.mutate(examples.released(assignment), first, answers[0].source)
+    return released, test.metadata["nbgrader"]["points"]
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +59,14 @@ def test_release_scores_zero_without_crashing(graded, assignment):
     row = grades(graded)[("blank", assignment)]
     assert row["status"] == "graded"
     assert float(row["auto_score"]) == 0.0
+
+
+@pytest.mark.parametrize("assignment", course.assignments())
+def test_a_notebook_with_only_its_first_step_scores_that_step_only(graded, assignment):
+    """A later step is never judged on a cell the master wrote: a stub stays a stub when a step is judged again."""
+    row = grades(graded)[("first-step-only", assignment)]
+    expected = _first_step_only(assignment)[1]
+    assert float(row["auto_score"]) == expected, passed_tests(graded, "first-step-only", assignment)
 
 
 @pytest.mark.parametrize("mutation", examples.MUTATIONS, ids=lambda m: m.name)

@@ -182,6 +182,16 @@ def test_settings_resume_and_manual_grades(tmp_path):
     assert "[1/1] ada/" in changed.stdout and grades(out)[("ada", A1)]["budget"] == "smoke"
     assert float(_exported(out)["score"]) == 2.0
 
+    # one student graded again (an extension, a regrade request): only that row changes, the rest is kept
+    examples.write_submission(subs, "bob", A1, blank())
+    assert "[1/1] bob/" in run_cli("grade", str(subs), "--out", str(out), budget="smoke").stdout
+    bob_before = grades(out)[("bob", A1)]
+    again = run_cli("grade", str(subs), "--out", str(out), "--students", "ada", budget="smoke")
+    assert again.returncode == 0 and "[1/1] ada/" in again.stdout and "bob/" not in again.stdout
+    assert grades(out)[("bob", A1)] == bob_before and float(_exported(out)["score"]) == 2.0
+    unknown = run_cli("grade", str(subs), "--out", str(out), "--students", "ada,carol", budget="smoke")
+    assert unknown.returncode == 2 and "--students names carol, who has no submission" in unknown.stderr
+
 
 def test_a_broken_dataset_mirror_is_the_graders_failure_not_the_students(tmp_path):
     mirror = tmp_path / "mirror"

@@ -111,3 +111,25 @@ def test_an_optional_cell_is_the_students_to_write():
         assert cell.metadata["nbgrader"].get("solution") and course.CODE_STUB.splitlines()[0] in cell.source, cell.source
         code = [line for line in cell.source.splitlines() if line.strip() and not line.strip().startswith("#")]
         assert code == ["if BUDGET.run_optional:", "    raise NotImplementedError()"], code
+
+
+def test_release_stops_on_an_autograded_cell_without_a_grader_check(tmp_path):
+    from tests.grading import copy_of_the_kit, run_cli
+
+    kit = copy_of_the_kit(tmp_path / "kit")
+    master = kit / "solutions" / "a1_noise_mlp" / "noise_mlp.ipynb"
+    nb = nbformat.read(master, as_version=4)
+    cell = nbformat.v4.new_code_cell("assert len(SCALES) == 5")
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 1,
+                                 "grade_id": "test_scales", "schema_version": 3}
+    nb.cells.append(cell)
+    nbformat.write(nb, master)
+    released = run_cli("release", repo=kit)
+    assert released.returncode == 2, released.stderr
+    assert "solutions/a1_noise_mlp/noise_mlp.ipynb: the autograded cell 'test_scales' has no grader check" in (
+        released.stderr)
+    assert "autograder/verify/a1_noise_mlp.py" in released.stderr and "Traceback" not in released.stderr
+    assert not list((kit / "notebooks").glob("*/*.ipynb")) or nbformat.read(
+        kit / "notebooks" / "a1_noise_mlp" / "noise_mlp.ipynb", as_version=4).cells[-1].source != cell.source
+    graded = run_cli("grade", str(tmp_path / "no-submissions"), "--out", str(tmp_path / "out"), repo=kit)
+    assert graded.returncode == 2 and "'test_scales' has no grader check" in graded.stderr

@@ -7,20 +7,42 @@ import os
 import subprocess
 import sys
 
+import nbformat
 import numpy as np
 import pytest
 
 from autograder import course, examples
-from autograder.verify import definitions, evidence, harness, probe, rules
+from autograder.verify import coverage, definitions, evidence, harness, probe, rules
 from autograder.verify.verifier import checks_for
 
 
 def test_every_autograded_test_has_a_check_outside_the_kernel():
     for assignment in course.assignments():
+        assert coverage.problems(assignment) == [], assignment
         nb = examples.solved(assignment)
         tests = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
                  if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
         assert tests == set(checks_for(assignment).CHECKS), assignment
+
+
+def test_a_cell_without_a_check_and_a_check_without_a_cell_are_named(tmp_path):
+    import types
+
+    master = examples.solved("a1_noise_mlp")
+    cell = nbformat.v4.new_code_cell("assert True")
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 1,
+                                 "grade_id": "test_new_step", "schema_version": 3}
+    master.cells.append(cell)
+    nbformat.write(master, tmp_path / "noise_mlp.ipynb")
+    checks = types.SimpleNamespace(CHECKS={**checks_for("a1_noise_mlp").CHECKS, "test_renamed": None},
+                                   RESCUE={"test_gone": {}})
+    found = coverage.problems("a1_noise_mlp", [tmp_path / "noise_mlp.ipynb"], checks)
+    assert len(found) == 3
+    assert "the autograded cell 'test_new_step' has no grader check" in found[0]
+    assert "CHECKS has 'test_renamed', but no master of a1_noise_mlp" in found[1]
+    assert "RESCUE has 'test_gone'" in found[2]
+    assert coverage.problems("a9_new_topic", [tmp_path / "noise_mlp.ipynb"])[0].startswith(
+        "a9_new_topic has no grader checks: write autograder/verify/a9_new_topic.py")
 
 
 def test_no_hidden_test_runs_in_the_students_kernel():
@@ -220,3 +242,19 @@ def test_records_and_tables_with_odd_values_fail_the_check_instead_of_stopping_t
     (tmp_path / "two.json").write_text(json.dumps([record("a", 1), record("b", 2)]))
     with pytest.raises(Unusable, match="must be one training record"):
         one_record(Folder(tmp_path), "two")
+
+
+def test_a_step_judged_again_keeps_the_students_own_cell():
+    from autograder.verify import rescue
+    from autograder.verify.verifier import Verdict, checks_for
+
+    a1 = checks_for("a1_noise_mlp").RESCUE
+    failed = {"test_build_mlp", "test_compile_and_fit", "test_sweep", "test_sweep_table", "test_apply_noise",
+              "test_clean_vs_noisy"}  # only add_noise written: the sweep's own cell is still the stub
+    verdicts = [Verdict(t, t not in failed) for t in checks_for("a1_noise_mlp").CHECKS]
+    chosen = rescue.plan(a1, verdicts)
+    assert set(chosen.cells) == {"build-mlp", "compile-and-fit", "apply-noise"}  # never the sweep's own cell
+    assert "test_sweep" in chosen.tests and "test_sweep_table" in chosen.tests
+    # the sweep right and only its table wrong: the table is judged on the master's sweep
+    only_table = [Verdict(t, t not in {"test_sweep", "test_sweep_table"}) for t in checks_for("a1_noise_mlp").CHECKS]
+    assert rescue.plan(a1, only_table) == rescue.Plan(("test_sweep_table",), {"sweep": "test_sweep"})

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from autograder.lifetime import owned_folder
 from autograder.settings import GradingSettings, Limits
+import helpers
 from helpers.budget import BUDGET_ENV, GRADER_BUDGET_ENV
 
 KERNEL_NAME = "nnlab-sandbox"
@@ -48,6 +49,9 @@ def prlimit_argv(limits: Limits) -> list[str]:
             f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}", "--core=0"]
 
 
+HELPERS_ROOT = Path(helpers.__file__).resolve().parents[1]  # the folder that holds the ``helpers`` package
+
+
 def kernel_env(scratch: Path, settings: GradingSettings) -> dict[str, str]:
     """The kernel's whole environment: built from the settings, nothing inherited from the grader's shell."""
     return {BUDGET_ENV: settings.budget, GRADER_BUDGET_ENV: settings.budget, "NNLAB_DATA_DIR": settings.data_dir,
@@ -58,6 +62,7 @@ def kernel_env(scratch: Path, settings: GradingSettings) -> dict[str, str]:
             "MPLCONFIGDIR": str(scratch / ".config" / "matplotlib"), "KERAS_HOME": str(scratch / ".keras"),
             "TMPDIR": str(scratch / "tmp"), "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
             "NNLAB_ARTIFACTS": str(scratch / "artifacts"),
+            "PYTHONPATH": str(HELPERS_ROOT),  # the grader's own helpers, whichever copy of the kit is grading
             "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
 
 

@@ -42,12 +42,18 @@ class Plan:
 
 
 def plan(rescuable: dict[str, dict[str, str]], verdicts: list[Verdict]) -> Plan | None:
-    """``rescuable`` maps a later test to {the test of an earlier step: its cell id}; None when nothing needs it."""
+    """``rescuable`` maps a later test to {the test of an earlier step: its cell id}; None when nothing needs it.
+
+    A step that is judged again keeps the student's own cell: it is never replaced for a later step, which is
+    then judged on it too (so no test can pass on a cell the master wrote).
+    """
     failed = {v.test for v in verdicts if not v.passed}
+    judged_again = {test for test, earlier in rescuable.items() if test in failed and failed & set(earlier)}
     tests, cells = [], {}
-    for test, earlier in rescuable.items():
-        broken = {cell: function for function, cell in earlier.items() if function in failed}
-        if test in failed and broken:
+    for test in sorted(judged_again, key=list(rescuable).index):
+        broken = {cell: function for function, cell in rescuable[test].items()
+                  if function in failed and function not in judged_again}
+        if broken:
             tests.append(test)
             cells.update(broken)
     return Plan(tuple(tests), cells) if tests else None
