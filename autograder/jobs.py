@@ -1,4 +1,4 @@
-"""One grading job: what it needs, and running it in its own process with retries of the grader's failures.
+"""Running one grading job (:class:`autograder.job.Job`) in its own process, with retries of the grader's failures.
 
 Both runners (local processes, Dask) call :func:`run_job` with a :class:`Slot`; the job carries its
 settings, so a worker never depends on its own environment.
@@ -11,64 +11,18 @@ import os
 import signal
 import subprocess
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.job import Job
 from autograder.launcher import LaunchedWorker, Launcher, LauncherFailed
 from autograder.results import Problem, Result
 from autograder.sandboxes import resources
-from autograder.settings import GradingSettings
-from autograder.term import Deadline
 from autograder.verify.service import VerifierService, VerifierUnavailable
 
 ATTEMPTS = 3  # one try and two retries of infrastructure failures
 RETRY_PAUSE_S = 2.0
 STOPPED = "grading was stopped"  # the attempt's status in attempts.log when a signal stopped it
-
-
-@dataclass(frozen=True)
-class Job:
-    """Grade ``folder`` (one student's submission of one assignment) inside ``work``."""
-
-    student: str
-    assignment: str
-    folder: str
-    work: str
-    template_db: str
-    settings: GradingSettings
-    max_score: float
-    auto_max_score: float
-    notebooks: int
-    key: str
-    hide: tuple[str, ...] = ()
-    keep_scratch: bool = False
-    deadline: Deadline = Deadline(due=None, submitted=None)
-
-    @property
-    def wall_seconds(self) -> int:
-        """How long the whole job may take before its process is killed."""
-        return self.settings.notebook_timeout * max(1, self.notebooks) + 60
-
-    @property
-    def progress_file(self) -> Path:
-        return Path(self.work) / "progress.json"
-
-    def to_json(self) -> str:
-        return json.dumps({**asdict(self), "settings": self.settings.to_dict(), "deadline": self.deadline.to_dict()},
-                          indent=1)
-
-    @classmethod
-    def from_json(cls, text: str) -> "Job":
-        values = json.loads(text)
-        values["settings"] = GradingSettings.from_dict(values["settings"])
-        values["hide"] = tuple(values.get("hide", ()))
-        values["deadline"] = Deadline.from_dict(values["deadline"])
-        return cls(**values)
-
-    def empty_result(self, *problems: Problem) -> Result:
-        return Result(student_id=self.student, assignment=self.assignment, max_score=self.max_score,
-                      auto_max_score=self.auto_max_score, problems=list(problems), budget=self.settings.budget,
-                      sandbox=self.settings.sandbox, key=self.key)
 
 
 @dataclass

@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import re
 import shutil
 import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import Iterator
+
+from autograder.owned import OWNED_ROOT, alive, owner
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -94,29 +94,6 @@ def only_run_into(out: Path) -> Iterator[None]:
 
 # ---- what a killed grader left behind ----------------------------------------------------------------
 
-OWNED_FOLDER = "nnlab-{kind}-{pid}-"  # temporary folders of a grading process: its pid in the name
-OWNED_ROOT = Path("/tmp")  # short paths: the folders hold Unix sockets (at most 107 bytes of path)
-_OWNER = re.compile(r"nnlab-(?:[a-z]+)-(?:verifier-)?(\d+)-")
-
-
-def owned_folder(kind: str) -> Path:
-    """A fresh temporary folder that :func:`clean_stale` removes once this process is gone."""
-    return Path(tempfile.mkdtemp(prefix=OWNED_FOLDER.format(kind=kind, pid=os.getpid()), dir=OWNED_ROOT))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
-
-
-def _owner(name: str) -> int | None:
-    match = _OWNER.match(name)
-    return int(match.group(1)) if match else None
-
-
 def clean_stale(out: Path | None = None) -> list[str]:
     """Remove what graders that no longer run left: scratch disks under ``out`` (call it holding
     :func:`only_run_into`), their control groups, and their temporary folders with the scratch disks inside.
@@ -126,13 +103,13 @@ def clean_stale(out: Path | None = None) -> list[str]:
     removed = ([f"unmounted {point}" for point in resources.unmount_under(out)]
                if out is not None and out.exists() else [])
     for group in resources.all_groups():
-        pid = _owner(group.folders[0].name)
-        if pid is not None and not _alive(pid):
+        pid = owner(group.folders[0].name)
+        if pid is not None and not alive(pid):
             group.remove()
             removed.append(f"removed control group {group.folders[0].name}")
     for folder in OWNED_ROOT.glob("nnlab-*-*"):
-        pid = _owner(folder.name)
-        if folder.is_dir() and pid is not None and not _alive(pid):
+        pid = owner(folder.name)
+        if folder.is_dir() and pid is not None and not alive(pid):
             removed += [f"unmounted {point}" for point in resources.unmount_under(folder)]
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(f"removed {folder}")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from autograder import course, gradebook, lifetime, store
-from autograder.jobs import Job
+from autograder.job import Job
 from autograder.results import Result
 from autograder.runners import Runner
 from autograder.sandboxes import select

@@ -14,7 +14,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 from autograder import gradebook
 from autograder.results import ProblemKind, Result, Scores
 from autograder.store import ResultStore
-from autograder.term import describe_late
 
 
 def _save(fig, path: Path) -> str:
@@ -147,7 +146,7 @@ def _row(r: Result, in_gradebook: Scores | None) -> str:
     s = (in_gradebook or r.scores) if r.graded else None
     score = f"{s.final:g} / {s.max_score:g}" if s else "not graded"
     if s and s.seconds_late > 0:
-        score += f" ({s.score:g} &minus; {s.late_penalty:g}, late {describe_late(s.seconds_late)})"
+        score += f" ({s.score:g} &minus; {s.late_penalty:g}, late {s.late_by})"
     auto = f"{s.auto_score:g} / {s.auto_max_score:g}" if s else "-"
     return (f"<tr><td>{html.escape(r.student_id)}</td><td>{html.escape(r.assignment)}</td><td>{score}</td>"
             f"<td>{auto}</td><td>{r.seconds:.0f} s</td><td>{html.escape(r.status)}</td>"

@@ -7,6 +7,7 @@ finished.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
@@ -57,6 +58,14 @@ class GradeRow:
         return self.manual_score if self.manual_score is not None else (self.auto_score or 0.0)
 
 
+def describe_late(seconds: float) -> str:
+    """``2 d 3 h``, ``5 h 12 min``, ``4 min``: how late, in words a student reads."""
+    minutes = math.ceil(seconds / 60)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{mins} min"] * bool(mins and not days)
+    return " ".join(parts) or "0 min"
+
+
 @dataclass(frozen=True)
 class Scores:
     """Points of one submission: all cells, and the autograded (code) cells alone."""
@@ -75,6 +84,11 @@ class Scores:
     def final(self) -> float:
         """The score after the late penalty: what goes to the LMS."""
         return round(self.score - self.late_penalty, 4)
+
+    @property
+    def late_by(self) -> str:
+        """How late it was handed in, in words ("" when on time)."""
+        return describe_late(self.seconds_late) if self.seconds_late > 0 else ""
 
     @classmethod
     def from_grades(cls, grades: list[GradeRow]) -> "Scores":

@@ -18,7 +18,6 @@ from autograder import course
 from autograder.results import Result, Scores
 from autograder.settings import GradingSettings
 from autograder.submissions import Submission
-from autograder.term import describe_late
 
 CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "auto_score", "auto_max_score", "raw_score",
                "late_penalty", "late_by", "submitted_at", "status", "review", "scan_notes", "budget", "sandbox",
@@ -96,7 +95,7 @@ def score_columns(score: Scores) -> dict[str, object]:
     """The score columns of grades.csv and export.csv: ``score`` is after the late penalty, ``raw_score`` before."""
     return {"score": round(score.final, 2), "auto_score": round(score.auto_score, 2),
             "raw_score": round(score.score, 2), "late_penalty": round(score.late_penalty, 2),
-            "late_by": describe_late(score.seconds_late) if score.seconds_late > 0 else "",
+            "late_by": score.late_by,
             "submitted_at": score.submitted}
 
 

@@ -124,14 +124,6 @@ class Term:
                         extended_to=self.extensions.get((student, assignment)))
 
 
-def describe_late(seconds: float) -> str:
-    """``2 d 3 h``, ``5 h 12 min``, ``4 min``: how late, in words a student reads."""
-    minutes = math.ceil(seconds / 60)
-    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
-    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{mins} min"] * bool(mins and not days)
-    return " ".join(parts) or "0 min"
-
-
 class _Lines:
     """Line numbers of the course file's keys and tables, for messages (tomllib gives none after parsing)."""
 

@@ -21,8 +21,8 @@ import nbformat
 
 from autograder import course, gradebook, integrity, sandboxes
 from autograder.sandboxes import resources
-from autograder.jobs import Job
-from autograder.lifetime import owned_folder
+from autograder.job import Job
+from autograder.owned import owned_folder
 from autograder.results import GradeRow, Problem, Result, TestOutcome
 from autograder.submissions import TIMESTAMP_FILE, read_timestamp
 from autograder.verify import verification

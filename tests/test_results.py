@@ -61,7 +61,7 @@ def test_settings_are_validated_and_fingerprinted(mirror, tmp_path):
 
 
 def test_a_failing_supervisor_gives_not_graded_not_a_crash(mirror, tmp_path):
-    from autograder.jobs import Job
+    from autograder.job import Job
     from autograder.runners.local import LocalRunner
 
     (tmp_path / "a-file").write_text("")

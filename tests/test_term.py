@@ -11,7 +11,8 @@ import pytest
 
 from autograder import examples
 from autograder.submissions import Outcome, Submission, collect, read_timestamp, write_timestamp
-from autograder.term import Deadline, LatePolicy, TermError, Undated, deadlines, describe_late, read_term
+from autograder.results import describe_late
+from autograder.term import Deadline, LatePolicy, TermError, Undated, deadlines, read_term
 
 A1, A2 = "a1_noise_mlp", "a2_depth_bn_dropout"
 UTC = dt.timezone.utc

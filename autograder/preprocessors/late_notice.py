@@ -6,7 +6,7 @@ import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from autograder.term import describe_late
+from autograder.results import describe_late
 
 
 def late_notice(submitted: str, due: str, seconds_late: float, raw: float, penalty: float, max_score: float) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator, Protocol
 
-from autograder.jobs import Job
+from autograder.job import Job
 from autograder.results import Result
 
 

@@ -17,8 +17,10 @@ import threading
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from autograder.jobs import Job, Slot, run_job
-from autograder.lifetime import clean_stale, owned_folder
+from autograder.job import Job
+from autograder.jobs import Slot, run_job
+from autograder.lifetime import clean_stale
+from autograder.owned import owned_folder
 from autograder.results import Problem, Result
 
 TASK_RETRIES = 2

@@ -8,7 +8,8 @@ import queue
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Iterable, Iterator
 
-from autograder.jobs import Job, Slot, run_job
+from autograder.job import Job
+from autograder.jobs import Slot, run_job
 from autograder.results import Problem, Result
 
 # Peak resident memory of one grading kernel at the `grade` budget is ~1.3 GiB (a3, CIFAR-10);

@@ -15,7 +15,7 @@ import sys
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-from autograder.lifetime import owned_folder
+from autograder.owned import owned_folder
 from autograder.settings import GradingSettings, Limits
 import helpers
 from helpers.budget import BUDGET_ENV, GRADER_BUDGET_ENV

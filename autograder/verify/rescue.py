@@ -18,8 +18,8 @@ from pathlib import Path
 import nbformat
 
 from autograder import course, sandboxes
-from autograder.jobs import Job
-from autograder.lifetime import owned_folder
+from autograder.job import Job
+from autograder.owned import owned_folder
 from autograder.verify.verifier import Verdict
 
 START_SECONDS = 120

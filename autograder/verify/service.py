@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import course
-from autograder.lifetime import owned_folder
+from autograder.owned import owned_folder
 from autograder.sandboxes import resources
 
 ADDRESS_VARIABLE = "NNLAB_VERIFIER"

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import course
-from autograder.jobs import Job
+from autograder.job import Job
 from autograder.results import Agreement
 from autograder.verify import probe, rescue, service
 from autograder.verify.verifier import Verdict, checks_for
