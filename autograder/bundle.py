@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import course
+from autograder.errors import CannotRun
 
 # The student's dependencies: the kit's own pins, less what only the grader needs.
 STUDENT_PACKAGES = ("tensorflow", "keras", "numpy", "matplotlib", "seaborn", "prettytable", "jupyterlab",
@@ -114,7 +115,7 @@ def build(out: Path, assignments: list[str] | None = None) -> list[Bundle]:
     chosen = tuple(assignments or course.assignments())
     unknown = sorted(set(chosen) - set(course.assignments()))
     if unknown:
-        raise ValueError(f"unknown assignment(s) {', '.join(unknown)}; known: {', '.join(course.assignments())}")
+        raise CannotRun(f"unknown assignment(s) {', '.join(unknown)}; known: {', '.join(course.assignments())}")
     out.mkdir(parents=True, exist_ok=True)
     built = []
     with tempfile.TemporaryDirectory() as tmp:

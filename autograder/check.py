@@ -20,13 +20,14 @@ from autograder.results import Result
 from autograder.runners.local import LocalRunner
 from autograder.sandboxes import SandboxUnavailable, select
 from autograder.settings import GradingSettings
+from autograder.errors import CannotRun
 
 STUDENT = "me"
 NO_SANDBOX_WARNING = ("no sandbox works on this machine (bubblewrap is missing or cannot start a kernel): your "
                       "notebook runs as you, with your files and network, as it does in JupyterLab")
 
 
-class NotAnAssignment(ValueError):
+class NotAnAssignment(CannotRun, ValueError):
     """The notebook is none of the kit's assignments, or cannot be read."""
 
 

@@ -1,4 +1,8 @@
-"""`python -m autograder <subcommand>`: one subcommand per grading step."""
+"""`python -m autograder <subcommand>`: one subcommand per grading step.
+
+Each subcommand returns its exit code or raises; :func:`main` turns ``CannotRun`` (and a missing file or dataset)
+into exit code 2 and ``GraderFailed`` into 3, each with a one-line message.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,13 @@ import sys
 from pathlib import Path
 
 
+EXIT_OK, EXIT_UNUSABLE, EXIT_NOT_GRADED = 0, 2, 3
+
+
 def _release(args: argparse.Namespace) -> int:
     from autograder.release import release
-    from autograder.verify.coverage import MissingChecks
 
-    try:
-        written = release(out=Path(args.out), assignments=args.assignment or None)
-    except MissingChecks as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    for path in written:
+    for path in release(out=Path(args.out), assignments=args.assignment or None):
         print(f"wrote {path}")
     return EXIT_OK
 
@@ -25,18 +26,10 @@ def _release(args: argparse.Namespace) -> int:
 def _bundle(args: argparse.Namespace) -> int:
     from autograder.bundle import build
 
-    try:
-        bundles = build(Path(args.out), assignments=args.assignment or None)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    for bundle in bundles:
+    for bundle in build(Path(args.out), assignments=args.assignment or None):
         print(f"wrote {bundle.archive} ({', '.join(bundle.assignments)})")
     print("Hand out a zip (or its folder) to students: no solutions, rubrics or reference code are in it.")
     return EXIT_OK
-
-
-EXIT_OK, EXIT_UNUSABLE, EXIT_NOT_GRADED = 0, 2, 3
 
 
 def _settings(args: argparse.Namespace):
@@ -49,28 +42,24 @@ def _settings(args: argparse.Namespace):
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from autograder.gradebook import GradebookUnavailable
-    from autograder.lifetime import GradingStopped, OutInUse
+    from autograder.lifetime import GradingStopped
     from autograder.pipeline import grade_class
-    from autograder.sandboxes import SandboxUnavailable
-    from autograder.settings import SettingsError
-    from autograder.term import TermError, Undated, read_term
-    from autograder.verify.coverage import MissingChecks
+    from autograder.term import Undated, read_term
 
+    settings = _settings(args)
+    term = read_term()
+    if args.scheduler:
+        from autograder.runners.dask import DaskRunner
+
+        runner = DaskRunner(args.scheduler)
+    else:
+        from autograder.runners.local import LocalRunner
+
+        runner = LocalRunner(args.workers)
+    if term.due:
+        print(f"due dates and late policy from {term.path}: {', '.join(sorted(term.due))}")
+    students = frozenset(filter(None, args.students.split(","))) if args.students else None
     try:
-        settings = _settings(args)
-        term = read_term()
-        if args.scheduler:
-            from autograder.runners.dask import DaskRunner
-
-            runner = DaskRunner(args.scheduler)
-        else:
-            from autograder.runners.local import LocalRunner
-
-            runner = LocalRunner(args.workers)
-        if term.due:
-            print(f"due dates and late policy from {term.path}: {', '.join(sorted(term.due))}")
-        students = frozenset(filter(None, args.students.split(","))) if args.students else None
         run = grade_class(Path(args.submissions), Path(args.out), settings, sandbox=args.sandbox, runner=runner,
                           resume=not args.no_resume, db_url=args.db, keep_scratch=args.keep_scratch,
                           students=students, term=term, undated=args.undated and Undated(args.undated))
@@ -78,12 +67,6 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"grading stopped by {stop}: every submission graded before is kept in {args.out}, and nothing of "
               "the run is left running or mounted. Run the same command again to grade the rest.", file=sys.stderr)
         return stop.exit_code
-    except (FileNotFoundError, SandboxUnavailable, SettingsError, OutInUse, MissingChecks, TermError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    except GradebookUnavailable as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_NOT_GRADED
     return _print_outcome(run, Path(args.out), args.db)
 
 
@@ -115,17 +98,11 @@ def _refresh_late_penalties(db_url: str) -> None:
 def _report(args: argparse.Namespace) -> int:
     from autograder import gradebook
     from autograder.report import write_report
-    from autograder.term import TermError
 
     out = Path(args.out)
-    try:
-        db_url = args.db or gradebook.sqlite_url(out)
-        if args.db or (out / "gradebook.db").exists():
-            _refresh_late_penalties(db_url)
-        print(f"report: {write_report(out, args.db)}")
-    except (FileNotFoundError, TermError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
+    if args.db or (out / "gradebook.db").exists():
+        _refresh_late_penalties(args.db or gradebook.sqlite_url(out))
+    print(f"report: {write_report(out, args.db)}")
     return EXIT_OK
 
 
@@ -133,22 +110,16 @@ def _feedback(args: argparse.Namespace) -> int:
     from autograder import gradebook
     from autograder.formgrader import regenerate_feedback, release_feedback
     from autograder.store import copy_feedback
-    from autograder.term import TermError
 
     out = Path(args.out)
-    try:
-        db_url = gradebook.require(args.db or gradebook.sqlite_url(out))
-        _refresh_late_penalties(db_url)
-        pages = regenerate_feedback(out, db_url)
-        print(f"feedback (with manual scores and comments): {copy_feedback(out, pages)}; "
-              f"zips: {out / 'feedback-zips'}")
-        if args.exchange:
-            others = release_feedback(out, db_url, Path(args.exchange))
-            print(f"released through the exchange {args.exchange}" +
-                  (f"; not submitted through it (hand back their zips): {', '.join(others)}" if others else ""))
-    except (FileNotFoundError, RuntimeError, TermError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
+    db_url = gradebook.require(args.db or gradebook.sqlite_url(out))
+    _refresh_late_penalties(db_url)
+    pages = regenerate_feedback(out, db_url)
+    print(f"feedback (with manual scores and comments): {copy_feedback(out, pages)}; zips: {out / 'feedback-zips'}")
+    if args.exchange:
+        others = release_feedback(out, db_url, Path(args.exchange))
+        print(f"released through the exchange {args.exchange}" +
+              (f"; not submitted through it (hand back their zips): {', '.join(others)}" if others else ""))
     return EXIT_OK
 
 
@@ -156,23 +127,19 @@ def _export(args: argparse.Namespace) -> int:
     from autograder import course, gradebook
     from autograder.export import export
     from autograder.lms import LmsFormat, Missing, RosterError, lms_rows, read_roster, write_rows
-    from autograder.term import TermError, read_term
+    from autograder.term import read_term
 
     out = Path(args.out)
     db_url = args.db or gradebook.sqlite_url(out)
-    try:
-        term = read_term()
-        _refresh_late_penalties(db_url)
-        if args.format is None:
-            print(f"{export(db_url, out / 'export.csv')} rows -> {out / 'export.csv'}")
-            return EXIT_OK
-        if not args.roster:
-            raise RosterError(f"--format {args.format} needs --roster ROSTER.csv (columns student_id,name,email,lms_id)")
-        roster = read_roster(Path(args.roster))
-        scores = gradebook.scores(gradebook.require(db_url))
-    except (FileNotFoundError, RosterError, TermError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
+    term = read_term()
+    _refresh_late_penalties(db_url)
+    if args.format is None:
+        print(f"{export(db_url, out / 'export.csv')} rows -> {out / 'export.csv'}")
+        return EXIT_OK
+    if not args.roster:
+        raise RosterError(f"--format {args.format} needs --roster ROSTER.csv (columns student_id,name,email,lms_id)")
+    roster = read_roster(Path(args.roster))
+    scores = gradebook.scores(gradebook.require(db_url))
     missing = Missing(args.missing or term.policy.missing)
     rows, unknown = lms_rows(scores, course.assignments(), roster, LmsFormat(args.format), missing)
     target = out / f"export-{args.format}.csv"
@@ -190,11 +157,7 @@ def _formgrader(args: argparse.Namespace) -> int:
     from autograder.formgrader import build_course, serve
 
     out = Path(args.out)
-    try:
-        db_url = gradebook.require(args.db or gradebook.sqlite_url(out))
-    except FileNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
+    db_url = gradebook.require(args.db or gradebook.sqlite_url(out))
     root = build_course(out, db_url)
     print(f"course folder: {root} (gradebook {db_url.split('@')[-1]})")
     serve(root, port=args.port, token=args.token)  # does not return: this process becomes the server
@@ -209,11 +172,7 @@ def _collect(args: argparse.Namespace) -> int:
     from autograder.term import read_term
 
     notebooks = {a: [p.stem for p in (course.SOLUTIONS / a).glob("*.ipynb")] for a in course.assignments()}
-    try:
-        entries = collect(Path(args.source), Path(args.dest), notebooks, zone=read_term().zone)
-    except (FileNotFoundError, ValueError) as error:  # TermError is a ValueError
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
+    entries = collect(Path(args.source), Path(args.dest), notebooks, zone=read_term().zone)
     for e in entries:
         where = f"{e.student}/{e.assignment}/{e.notebook}.ipynb" if e.student else ""
         handed_in = f", handed in {e.submitted_at} ({e.time_source})" if e.submitted_at else ""
@@ -226,55 +185,35 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from autograder.lifetime import OutInUse, clean_stale, only_run_into
+    from autograder.lifetime import clean_stale, only_run_into
 
     out = Path(args.out)
     if not out.is_dir():
-        print(f"error: {out} is not a folder: pass the --out folder of `grade`", file=sys.stderr)
-        return EXIT_UNUSABLE
-    try:
-        with only_run_into(out):
-            removed = clean_stale(out)
-    except OutInUse as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
+        raise FileNotFoundError(f"{out} is not a folder: pass the --out folder of `grade`")
+    with only_run_into(out):
+        removed = clean_stale(out)
     print("\n".join(removed) if removed else f"nothing to clean: no run into {out} left anything behind")
     return EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from helpers.data import DatasetError
-
     from autograder.demo import run_demo
-    from autograder.sandboxes import SandboxUnavailable
-    from autograder.verify.coverage import MissingChecks
 
-    try:
-        run = run_demo(Path(args.out), workers=args.workers, budget=args.budget)
-    except (SandboxUnavailable, DatasetError, MissingChecks) as error:  # no mirror and no internet: say what to do
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
+    run = run_demo(Path(args.out), workers=args.workers, budget=args.budget)
     return _print_outcome(run, Path(args.out) / "graded")
 
 
 def _check(args: argparse.Namespace) -> int:
-    from autograder.check import NotAnAssignment, check, verdict
-    from autograder.lifetime import OutInUse
-    from autograder.sandboxes import SandboxUnavailable
-    from autograder.settings import SettingsError, data_dir_or_keras_mirror, make_settings
-    from autograder.verify.coverage import MissingChecks
+    from autograder.check import check, verdict
+    from autograder.settings import data_dir_or_keras_mirror, make_settings
 
     notebook, out = Path(args.notebook), Path(args.out)
-    try:
-        data_dir = args.data_dir or data_dir_or_keras_mirror(out / "datasets")
-        settings = make_settings(budget=args.budget, data_dir=data_dir)
-        print(f"grading {notebook} at the '{args.budget}' budget, as the grader does (about a minute at smoke, "
-              "a few at grade) ...", flush=True)
-        run, assignment = check(notebook, out, settings, sandbox=args.sandbox,
-                                warn=lambda text: print(f"warning: {text}", file=sys.stderr))
-    except (NotAnAssignment, SettingsError, SandboxUnavailable, OutInUse, FileNotFoundError, MissingChecks) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
+    data_dir = args.data_dir or data_dir_or_keras_mirror(out / "datasets")
+    settings = make_settings(budget=args.budget, data_dir=data_dir)
+    print(f"grading {notebook} at the '{args.budget}' budget, as the grader does (about a minute at smoke, "
+          "a few at grade) ...", flush=True)
+    run, assignment = check(notebook, out, settings, sandbox=args.sandbox,
+                            warn=lambda text: print(f"warning: {text}", file=sys.stderr))
     result = run.results[0]
     print(f"{assignment}:")
     print("\n".join(verdict(result)))
@@ -286,32 +225,29 @@ def _check(args: argparse.Namespace) -> int:
 
 def _walkthrough(args: argparse.Namespace) -> int:
     from autograder import course
-    from autograder.walkthrough import RECORDED_RUN, StaleRun, build, record
+    from autograder.errors import CannotRun
+    from autograder.walkthrough import RECORDED_RUN, build, record
 
     unknown = sorted(set(args.record or []) - set(course.assignments()))
     if unknown:
-        print(f"unknown assignment(s) {unknown}; the course has {course.assignments()}", file=sys.stderr)
-        return 2
+        raise CannotRun(f"unknown assignment(s) {unknown}; the course has {course.assignments()}")
     if args.record is not None:
         if args.budget not in (None, "full"):
-            print("walkthrough: the recorded run is the full-budget run; to see the masters at "
-                  f"{args.budget!r}, leave out --record (the site is then executed afresh)", file=sys.stderr)
-            return 2
+            raise CannotRun("walkthrough: the recorded run is the full-budget run; to see the masters at "
+                            f"{args.budget!r}, leave out --record (the site is then executed afresh)")
         record(RECORDED_RUN, only=args.record)
-        return 0
-    try:
-        print(f"site: {build(Path(args.out), budget=args.budget)}")
-    except StaleRun as stale:
-        print(f"walkthrough: {stale}", file=sys.stderr)
-        return 2
-    return 0
+        return EXIT_OK
+    print(f"site: {build(Path(args.out), budget=args.budget)}")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
     from autograder.sandboxes.choose import CHOICES as SANDBOX_CHOICES
-    from autograder.settings import Limits
+    from autograder.settings import GradingSettings
     from autograder.term import Undated
     from helpers.budget import BUDGETS
+
+    defaults = GradingSettings()
 
     budget_names = list(BUDGETS)
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
@@ -357,10 +293,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "has a due date in course.toml: on time, or its notebooks' modification time (without "
                         "this, such submissions stop `grade`)")
     p.add_argument("--cell-timeout", type=int, default=None,
-                   help="seconds a non-training cell may run (default 120; training cells get the budget's limit)")
-    p.add_argument("--notebook-timeout", type=int, default=900, help="wall-clock seconds per notebook (default 900)")
-    p.add_argument("--memory-gb", type=int, default=12, help="address-space limit of a kernel in GiB (default 12)")
-    p.add_argument("--scratch-gb", type=float, default=Limits().scratch_bytes / 2**30,
+                   help=f"seconds a non-training cell may run (default {defaults.cell_timeout}; training cells get "
+                        "the budget's limit)")
+    p.add_argument("--notebook-timeout", type=int, default=defaults.notebook_timeout,
+                   help="wall-clock seconds per notebook (default %(default)s)")
+    p.add_argument("--memory-gb", type=int, default=defaults.limits.memory_bytes // 2**30,
+                   help="address-space limit of a kernel in GiB (default %(default)s)")
+    p.add_argument("--scratch-gb", type=float, default=defaults.limits.scratch_bytes / 2**30,
                    help="disk quota of a submission's writable folders in GiB, where the grader runs as root "
                         "(default %(default)g)")
     p.add_argument("--keep-scratch", action="store_true",
@@ -440,7 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the CLI and of the ``nnlab-autograder`` console script."""
+    from autograder.errors import CannotRun, GraderFailed
     from autograder.lifetime import GradingStopped, stopping_on_signals
+    from helpers.data import DatasetError
 
     args = build_parser().parse_args(argv)
     with stopping_on_signals():
@@ -449,6 +390,12 @@ def main(argv: list[str] | None = None) -> int:
         except GradingStopped as stop:
             print(f"stopped by {stop}", file=sys.stderr)
             return stop.exit_code
+        except (CannotRun, DatasetError, FileNotFoundError) as error:  # what to install, fix or choose
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_UNUSABLE
+        except GraderFailed as error:
+            print(f"error: the grader failed: {error}", file=sys.stderr)
+            return EXIT_NOT_GRADED
 
 
 if __name__ == "__main__":

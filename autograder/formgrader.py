@@ -20,6 +20,7 @@ import nbformat
 
 from autograder import course
 from autograder.preprocessors.remove_rubrics import RUBRIC_METADATA
+from autograder.errors import GraderFailed
 
 KINDS = ("submitted", "autograded", "feedback")
 
@@ -84,7 +85,7 @@ def regenerate_feedback(out_dir: Path, db_url: str) -> list[Path]:
     for folder in sorted((root / "autograded").glob("*/*")):
         done = api.generate_feedback(folder.name, folder.parent.name, force=True)
         if not done["success"]:
-            raise RuntimeError(f"feedback for {folder.parent.name}/{folder.name} failed: {done.get('error', '')[-500:]}")
+            raise GraderFailed(f"feedback for {folder.parent.name}/{folder.name} failed: {done.get('error', '')[-500:]}")
     return sorted((root / "feedback").glob("*/*/*.html"))
 
 
@@ -106,7 +107,7 @@ def release_feedback(out_dir: Path, db_url: str, exchange: Path) -> list[str]:
     for assignment in sorted({p.name for p in (root / "feedback").glob("*/*")}):
         done = api.release_feedback(assignment)
         if not done["success"]:
-            raise RuntimeError(f"release_feedback for {assignment} failed: {done.get('error', '')[-500:]}")
+            raise GraderFailed(f"release_feedback for {assignment} failed: {done.get('error', '')[-500:]}")
     return without_secret
 
 

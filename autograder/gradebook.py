@@ -18,11 +18,12 @@ from autograder import course
 from autograder.release import generate
 from autograder.results import GradeRow, Result, Scores
 from autograder.term import Deadline, Term
+from autograder.errors import GraderFailed
 
 MERGE_ATTEMPTS = 5
 
 
-class GradebookUnavailable(RuntimeError):
+class GradebookUnavailable(GraderFailed):
     """The class gradebook cannot be written; graded results stay stored and a rerun merges them."""
 
 

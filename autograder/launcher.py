@@ -22,10 +22,12 @@ import sys
 import time
 from pathlib import Path
 
+from autograder.errors import GraderFailed
+
 START_SECONDS = 120
 
 
-class LauncherFailed(RuntimeError):
+class LauncherFailed(GraderFailed):
     """The launcher process is gone or did not answer: the grader's failure, never the student's."""
 
 

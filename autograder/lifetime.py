@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from autograder.owned import OWNED_ROOT, alive, owner
+from autograder.errors import CannotRun
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -70,7 +71,7 @@ def die_with_grader() -> None:
     die_with_parent(int(parent) if parent.isdigit() else None)
 
 
-class OutInUse(RuntimeError):
+class OutInUse(CannotRun, RuntimeError):
     """Another grading run is writing into the same output folder."""
 
 

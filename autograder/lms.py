@@ -13,6 +13,7 @@ from enum import Enum
 from pathlib import Path
 
 from autograder.results import Scores
+from autograder.errors import CannotRun
 
 ROSTER_COLUMNS = ("student_id", "name", "email", "lms_id")
 
@@ -32,7 +33,7 @@ class Missing(str, Enum):
     BLANK = "blank"
 
 
-class RosterError(ValueError):
+class RosterError(CannotRun, ValueError):
     """The roster file is unusable; the message says what is wrong."""
 
 

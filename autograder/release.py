@@ -7,9 +7,10 @@ import tempfile
 from pathlib import Path
 
 from autograder import course
+from autograder.errors import GraderFailed
 
 
-class ReleaseError(RuntimeError):
+class ReleaseError(GraderFailed):
     """nbgrader could not generate a student version."""
 
 

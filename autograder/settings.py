@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Callable
 
 from autograder import course
+from autograder.errors import CannotRun
 
 MIRROR_FILES = ("mnist.npz", "cifar10.npz")
 
 
-class SettingsError(ValueError):
+class SettingsError(CannotRun, ValueError):
     """A grading setting is unusable; the message says which and what to do."""
 
 
@@ -82,7 +83,7 @@ def data_dir_or_keras_mirror(folder: Path, say: Callable[[str], None] = print) -
 
 def make_settings(*, budget: str = "grade", data_dir: str | Path | None, sandbox: str = "bwrap",
                   limits: Limits | None = None, cell_timeout: int | None = None,
-                  notebook_timeout: int = 900) -> GradingSettings:
+                  notebook_timeout: int = GradingSettings.notebook_timeout) -> GradingSettings:
     """Validated settings: a known budget, a readable dataset mirror, positive limits."""
     from helpers.budget import BUDGETS
 

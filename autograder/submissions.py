@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
+from autograder.errors import CannotRun
+
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
 TIMESTAMP_FILE = "timestamp.txt"  # nbgrader's: written by its exchange at submission, and by ``collect``
 
@@ -258,7 +260,7 @@ def _safe_extract(archive: Path, target: Path, zone: dt.tzinfo) -> None:
         for member in zf.infolist():
             destination = (target / member.filename).resolve()
             if not destination.is_relative_to(target.resolve()):
-                raise ValueError(f"{archive}: unsafe path {member.filename!r} in zip")
+                raise CannotRun(f"{archive}: unsafe path {member.filename!r} in zip (refused: nothing was collected)")
         for member in zf.infolist():
             extracted = Path(zf.extract(member, target))
             stamp = dt.datetime(*member.date_time, tzinfo=zone).timestamp()

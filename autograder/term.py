@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from autograder import course
+from autograder.errors import CannotRun
 
 if TYPE_CHECKING:
     from autograder.submissions import Submission
@@ -31,7 +32,7 @@ INTERVALS = {"hour": 3600, "day": 86400}
 MISSING = ("zero", "blank")
 
 
-class TermError(ValueError):
+class TermError(CannotRun, ValueError):
     """The course file is wrong; the message names the file, the line and what to write instead."""
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import ascii_tables, course
+from autograder.errors import CannotRun
 
 RUBRIC = re.compile(r"\*\*Grader's rubric\.\*\*.*?(?=\*\*Model answer\.\*\*)", re.S)
 MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
@@ -108,7 +109,7 @@ def _code_cells(nb: nbformat.NotebookNode) -> list:
     return [cell for cell in nb.cells if cell.cell_type == "code"]
 
 
-class StaleRun(Exception):
+class StaleRun(CannotRun):
     """The recorded run's code cells differ from today's masters."""
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from autograder.owned import owned_folder
 from autograder.settings import GradingSettings, Limits
 import helpers
+from autograder.errors import CannotRun
 from helpers.budget import BUDGET_ENV, GRADER_BUDGET_ENV
 
 KERNEL_NAME = "nnlab-sandbox"
@@ -25,7 +26,7 @@ FIRST_SANDBOX_UID = 200_000  # kernels run as unprivileged uids from here (root 
 PROBE_SECONDS = 90
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(CannotRun, RuntimeError):
     """No sandbox can start a kernel here; the message says what to install or start."""
 
 

@@ -13,11 +13,12 @@ from types import ModuleType
 import nbformat
 
 from autograder import course
+from autograder.errors import CannotRun
 
 HOW = "see docs/authoring.md"
 
 
-class MissingChecks(ValueError):
+class MissingChecks(CannotRun, ValueError):
     """Autograded cells without a grader check, or checks without a cell: grading would give wrong points."""
 
 

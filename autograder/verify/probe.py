@@ -17,6 +17,7 @@ from autograder import sandboxes
 from autograder.settings import GradingSettings
 from autograder.verify import definitions
 from autograder.verify.evidence import Folder, History, Unusable
+from autograder.errors import GraderFailed
 
 HARNESS = Path(__file__).with_name("harness.py")
 STARTED = "nnlab probe: running the definitions"  # printed by the harness before any student code
@@ -24,7 +25,7 @@ PROBE_SECONDS = 180
 OUTPUT_TAIL = 4000
 
 
-class ProbeNotRun(RuntimeError):
+class ProbeNotRun(GraderFailed):
     """The probe's sandbox did not start: the grader's failure, not the student's."""
 
 

@@ -21,11 +21,12 @@ from autograder import course, sandboxes
 from autograder.job import Job
 from autograder.owned import owned_folder
 from autograder.verify.verifier import Verdict
+from autograder.errors import GraderFailed
 
 START_SECONDS = 120
 
 
-class RescueNotRun(RuntimeError):
+class RescueNotRun(GraderFailed):
     """The rescue kernel did not start: the grader's failure."""
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from autograder import course
 from autograder.owned import owned_folder
 from autograder.sandboxes import resources
+from autograder.errors import GraderFailed
 
 ADDRESS_VARIABLE = "NNLAB_VERIFIER"
 REQUEST_SECONDS = 900
@@ -39,7 +40,7 @@ JOBS_PER_PROCESS = 200  # then a fresh process: whatever TensorFlow keeps betwee
 MAX_MESSAGE_BYTES = 1 << 20
 
 
-class VerifierUnavailable(RuntimeError):
+class VerifierUnavailable(GraderFailed):
     """The verifier process did not answer: the grader's failure, never the student's."""
 
 

@@ -12,9 +12,10 @@ from autograder.job import Job
 from autograder.results import Agreement
 from autograder.verify import probe, rescue, service
 from autograder.verify.verifier import Verdict, checks_for
+from autograder.errors import GraderFailed
 
 
-class VerificationFailed(RuntimeError):
+class VerificationFailed(GraderFailed):
     """The grader's own checks could not run (never the student's fault)."""
 
 
