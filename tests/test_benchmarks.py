@@ -214,7 +214,7 @@ def _train_for_minutes(key: str, seed: int, precision: str, root) -> str:
     import time
 
     (root / f"{key}.pid").write_text(str(os.getpid()))
-    time.sleep(300)
+    time.sleep(900)  # longer than the test waits for the other job to start on a loaded machine
     return key
 
 
@@ -240,11 +240,12 @@ def test_killing_the_reproduction_ends_the_runs_its_jobs_are_training(tmp_path):
               "root=root, record_in=root, run=_train_for_minutes)")
     reproduction = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], cwd=Path(__file__).parents[1])
     try:
-        deadline = time.monotonic() + 120
-        while len(list(tmp_path.glob("*.pid"))) < 2 and time.monotonic() < deadline:
+        deadline = time.monotonic() + 600  # the event, not a time: a loaded 2-core machine starts them slowly
+        while (len([p for p in tmp_path.glob("*.pid") if p.read_text().strip()]) < 2 and time.monotonic() < deadline
+               and reproduction.poll() is None):
             time.sleep(0.2)
         jobs = [int(p.read_text()) for p in tmp_path.glob("*.pid")]
-        assert len(jobs) == 2, "the jobs never started"
+        assert len(jobs) == 2, f"the jobs never started (the reproduction exited with {reproduction.poll()})"
     finally:
         reproduction.send_signal(signal.SIGKILL)  # no chance to stop its jobs itself
         reproduction.wait()
