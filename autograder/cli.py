@@ -317,8 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--out", required=True, help="the --out folder of `grade`")
-        if name in ("export", "feedback", "report"):
-            p.add_argument("--db", help="class gradebook URL if not the default SQLite OUT/gradebook.db")
+        p.add_argument("--db", help="class gradebook URL if not the default SQLite OUT/gradebook.db")
         if name == "feedback":
             p.add_argument("--exchange", help="also release the feedback through nbgrader's exchange at this folder "
                                               "(JupyterHub courses; students run `nbgrader fetch_feedback`)")

@@ -1,4 +1,4 @@
-"""What a built Keras model contains: parameter counts and layer kinds (no model is built here)."""
+"""What a built Keras model contains: its parameter counts (no model is built here)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,3 @@ def parameter_counts(model: keras.Model) -> dict[str, int]:
     non_trainable = int(sum(int(w.numpy().size) for w in model.non_trainable_weights))
     return {"total": trainable + non_trainable, "trainable": trainable, "non_trainable": non_trainable}
 
-
-def layer_kinds(model: keras.Model) -> list[str]:
-    """Class names of the model's layers in order, without the input layer (e.g. ``["Dense", "Dropout", ...]``)."""
-    return [type(layer).__name__ for layer in model.layers if type(layer).__name__ != "InputLayer"]

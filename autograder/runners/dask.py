@@ -98,7 +98,7 @@ class LoopbackCluster:
     """A Dask scheduler and worker processes on 127.0.0.1 (for tests, benchmarks and trying it out).
 
         with LoopbackCluster(workers=2) as cluster:
-            grade_class(..., scheduler=cluster.address)
+            grade_class(..., runner=DaskRunner(cluster.address))
     """
 
     def __init__(self, workers: int = 2, env: dict | None = None, cwd: Path | None = None):
