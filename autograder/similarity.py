@@ -4,7 +4,7 @@ Each submission's code is what the student wrote: its answer cells and any cells
 is tokenised with variable names and comments normalised away, so renaming and re-commenting do
 not hide a copy; fingerprints of the released template and of the helpers are boilerplate and
 never count. A pair is reported when at least ``THRESHOLD`` of *both* submissions' remaining
-fingerprinted tokens are shared (docs: the instructor's term in the README). A report is a reason
+fingerprinted tokens are shared (docs: docs/instructors.md). A report is a reason
 to look, not a verdict.
 """
 

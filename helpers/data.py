@@ -113,7 +113,7 @@ def _read_keras(spec: DatasetSpec) -> dict[str, np.ndarray]:
         raise DatasetError(
             f"Could not download {spec.name} through Keras ({type(error).__name__}: {error}). "
             f"Without internet, point {DATA_DIR_ENV} at a folder holding mnist.npz and cifar10.npz, "
-            f"e.g. `export {DATA_DIR_ENV}=/path/to/datasets` (see README, 'Offline datasets')."
+            f"e.g. `export {DATA_DIR_ENV}=/path/to/datasets` (the kit's docs/data-and-budgets.md; in a student bundle, its README)."
         ) from error
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     _validate(arrays, spec, f"keras.datasets.{spec.name}")
