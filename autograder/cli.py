@@ -10,6 +10,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from autograder.term import Term
 
 
 EXIT_OK, EXIT_UNUSABLE, EXIT_NOT_GRADED = 0, 2, 3
@@ -87,12 +91,12 @@ def _print_outcome(run, out: Path, db_url: str | None = None) -> int:
     return EXIT_OK
 
 
-def _refresh_late_penalties(db_url: str) -> None:
+def _refresh_late_penalties(db_url: str, term: Term | None = None) -> None:
     """Late penalties from course.toml and the scores now (manual grades entered since `grade` included)."""
     from autograder import gradebook
     from autograder.term import read_term
 
-    gradebook.refresh_penalties(gradebook.require(db_url), read_term())
+    gradebook.refresh_penalties(gradebook.require(db_url), term or read_term())
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -132,7 +136,7 @@ def _export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     db_url = args.db or gradebook.sqlite_url(out)
     term = read_term()
-    _refresh_late_penalties(db_url)
+    _refresh_late_penalties(db_url, term)
     if args.format is None:
         print(f"{export(db_url, out / 'export.csv')} rows -> {out / 'export.csv'}")
         return EXIT_OK

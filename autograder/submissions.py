@@ -216,8 +216,8 @@ def collect(source: Path, dest: Path, notebooks: dict[str, list[str]],
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
             chosen.setdefault((student, assignment), []).append(path)
-            marked = " Canvas marked it late." if "_LATE_" in Path(newest).name else ""
-            entries.append(CollectEntry(newest, Outcome.COLLECTED, student, assignment, name, reason=marked.strip()))
+            marked = "Canvas marked it late." if "_LATE_" in Path(newest).name else ""
+            entries.append(CollectEntry(newest, Outcome.COLLECTED, student, assignment, name, reason=marked))
             entries += [CollectEntry(shown, Outcome.SUPERSEDED, student, assignment, name,
                                      reason=f"older attempt; {newest} was collected") for *_, shown, _ in older]
         times = {key: _record_time(paths, dest / key[0] / key[1], time_source) for key, paths in chosen.items()}
