@@ -33,6 +33,26 @@ class Mutation:
 
 ZERO_LR = 'model.compile(optimizer=keras.optimizers.Adam(0.0), loss="categorical_crossentropy", metrics=["accuracy"])'
 
+
+def _a2_training(*, built: str = "build_mlp(widths, batchnorm=bn, dropout=dropout)", optimizer: str = '"adam"',
+                 budget: str = "batch_size=BUDGET.mlp_batch_size, epochs=BUDGET.epochs", kept: str = "model") -> str:
+    """Assignment 2's training cell as the master writes it, with one part written another (wrong) way."""
+    return f'''
+DEPTHS = {{2: (256, 64), 3: (512, 256, 128), 5: (512, 256, 128, 64, 32)}}
+VARIANTS = {{"plain": (False, 0.0), "BN": (True, 0.0), "BN + Dropout": (True, 0.5)}}
+trained = {{}}
+histories = {{}}
+for depth, widths in DEPTHS.items():
+    for variant, (bn, dropout) in VARIANTS.items():
+        name = f"{{depth}} hidden, {{variant}}"
+        keras.utils.set_random_seed(0)
+        model = {built}
+        model.compile(optimizer={optimizer}, loss="categorical_crossentropy", metrics=["accuracy"])
+        histories[name] = model.fit(x_train, y_train, {budget}, validation_data=(x_test, y_test), verbose=0)
+        trained[name] = {kept}
+'''
+
+
 MUTATIONS = (
     Mutation("shared_noise_vector", "a1_noise_mlp", "add_noise", '''
 def add_noise(images, scale, loc=0.0, seed=None):
@@ -131,28 +151,11 @@ def build_mlp(widths, batchnorm=False, dropout=0.0):
         if dropout > 0:
             model.add(layers.Dropout(dropout))
         if batchnorm:
-            model.add(layers.BatchNormalization())
+            model.add(layers.BatchNormalization(momentum=BUDGET.batchnorm_momentum))
     model.add(layers.Dense(10, activation="softmax"))
     return model
 ''', ("test_build_mlp",)),
-    Mutation("build_mlp_raises", "a2_depth_bn_dropout", "build_mlp", '''
-def build_mlp(widths, batchnorm=False, dropout=0.0):
-    raise NotImplementedError("I ran out of time")
-''', ("test_build_mlp",)),  # test_results is judged with the reference build_mlp: charged once
-    Mutation("table_widths_of_the_wrong_key", "a2_depth_bn_dropout", "table", '''
-columns = (tables.extra_column("hidden layers", "hidden_layers"), tables.extra_column("widths", "hidden_layers"),
-           tables.extra_column("variant", "variant")) + tables.DEFAULT_COLUMNS
-results_table = tables.comparison_table(records, columns=columns)
-print(results_table)
-''', ("test_results",)),
-    Mutation("table_typed_by_hand", "a2_depth_bn_dropout", "table", '''
-from prettytable import PrettyTable
-results_table = PrettyTable(["hidden layers", "val acc (%)"])
-for r in records[:3]:
-    results_table.add_row([2, f"{100 * r.val_accuracy:.2f}"])
-print(results_table)
-''', ("test_results",)),
-    Mutation("untrained_depth_mlps", "a2_depth_bn_dropout", "build_mlp", f'''
+    Mutation("batchnorm_default_momentum", "a2_depth_bn_dropout", "build_mlp", '''
 def build_mlp(widths, batchnorm=False, dropout=0.0):
     model = keras.Sequential([keras.Input(shape=(784,))])
     for width in widths:
@@ -163,23 +166,56 @@ def build_mlp(widths, batchnorm=False, dropout=0.0):
         if dropout > 0:
             model.add(layers.Dropout(dropout))
     model.add(layers.Dense(10, activation="softmax"))
-    {ZERO_LR}
     return model
-''', ("test_trained",)),
-    Mutation("dropout_forgotten_in_loop", "a2_depth_bn_dropout", "train_all", '''
-DEPTHS = {2: (256, 64), 3: (512, 256, 128), 5: (512, 256, 128, 64, 32)}
-VARIANTS = {"plain": (False, 0.0), "BN": (True, 0.0), "BN + Dropout": (True, 0.5)}
-trained = {}
-records = []
+''', ("test_build_mlp",)),
+    Mutation("build_mlp_raises", "a2_depth_bn_dropout", "build_mlp", '''
+def build_mlp(widths, batchnorm=False, dropout=0.0):
+    raise NotImplementedError("I ran out of time")
+''', ("test_build_mlp",)),  # test_trained and test_results are judged with the reference build_mlp: charged once
+    Mutation("table_widths_of_the_wrong_key", "a2_depth_bn_dropout", "table", '''
+results_table = PrettyTable(["model", "hidden layers", "widths", "variant", "parameters", "train acc (%)", "val acc (%)"])
+for name, history in histories.items():
+    depth = int(name.split()[0])
+    h = history.history
+    results_table.add_row([name, depth, depth, name.split(", ")[1], trained[name].count_params(),
+                           f"{100 * h['accuracy'][-1]:.2f}", f"{100 * h['val_accuracy'][-1]:.2f}"])
+print(results_table)
+''', ("test_results",)),
+    Mutation("table_typed_by_hand", "a2_depth_bn_dropout", "table", '''
+results_table = PrettyTable(["model", "hidden layers", "widths", "variant", "parameters", "train acc (%)", "val acc (%)"])
+for name in list(histories)[:3]:
+    results_table.add_row([name, 2, "256-64", "plain", 218058, 99.0, 97.5])
+print(results_table)
+''', ("test_results",)),
+    Mutation("table_validation_column_from_training", "a2_depth_bn_dropout", "table", '''
+results_table = PrettyTable(["model", "hidden layers", "widths", "variant", "parameters", "train acc (%)", "val acc (%)"])
 for depth, widths in DEPTHS.items():
-    for variant, (bn, dropout) in VARIANTS.items():
+    for variant in VARIANTS:
         name = f"{depth} hidden, {variant}"
-        model = build_mlp(widths, batchnorm=bn)
-        record = training.fit(model, x_train, y_train, validation_data=(x_test, y_test), name=name, seed=0)
-        record.extra.update(hidden_layers=depth, widths="-".join(map(str, widths)), variant=variant)
-        trained[name] = model
-        records.append(record)
-''', ("test_trained",)),
+        acc = histories[name].history["accuracy"][-1]
+        results_table.add_row([name, depth, "-".join(map(str, widths)), variant, trained[name].count_params(),
+                               f"{100 * acc:.2f}", f"{100 * acc:.2f}"])
+print(results_table)
+''', ("test_results",)),
+    Mutation("table_counts_trainable_only", "a2_depth_bn_dropout", "table", '''
+results_table = PrettyTable(["model", "hidden layers", "widths", "variant", "parameters", "train acc (%)", "val acc (%)"])
+for depth, widths in DEPTHS.items():
+    for variant in VARIANTS:
+        name = f"{depth} hidden, {variant}"
+        size = sum(int(np.prod(w.shape)) for w in trained[name].trainable_weights)
+        h = histories[name].history
+        results_table.add_row([name, depth, "-".join(map(str, widths)), variant, size,
+                               f"{100 * h['accuracy'][-1]:.2f}", f"{100 * h['val_accuracy'][-1]:.2f}"])
+print(results_table)
+''', ("test_results",)),
+    Mutation("keeps_a_fresh_model", "a2_depth_bn_dropout", "train_all",
+             _a2_training(kept="build_mlp(widths, batchnorm=bn, dropout=dropout)"), ("test_trained",)),
+    Mutation("dropout_forgotten_in_loop", "a2_depth_bn_dropout", "train_all",
+             _a2_training(built="build_mlp(widths, batchnorm=bn)"), ("test_trained",)),
+    Mutation("twenty_epochs_written_by_hand", "a2_depth_bn_dropout", "train_all",
+             _a2_training(budget="batch_size=128, epochs=20"), ("test_trained",)),
+    Mutation("sgd_instead_of_adam", "a2_depth_bn_dropout", "train_all", _a2_training(optimizer='"sgd"'),
+             ("test_trained",)),
     Mutation("spread_of_every_array", "a2_depth_bn_dropout", "weight_spread", '''
 def weight_spread(model):
     return [float(np.std(w)) for w in model.get_weights()]
@@ -316,7 +352,7 @@ def build_mlp(widths, batchnorm=False, dropout=0.0):
     stack = [keras.Input(shape=(784,))]
     for width in widths:
         stack.append(layers.Dense(width, activation="relu", kernel_initializer="he_normal"))
-        stack += [layers.BatchNormalization()] if batchnorm else []  # after the ReLU: the text allows it
+        stack += [layers.BatchNormalization(momentum=BUDGET.batchnorm_momentum)] if batchnorm else []  # after ReLU
         stack += [layers.Dropout(dropout)] if dropout else []
     return keras.Sequential(stack + [layers.Dense(10, activation="softmax")])
 """),
@@ -324,18 +360,26 @@ def build_mlp(widths, batchnorm=False, dropout=0.0):
 import itertools
 DEPTHS = {2: (256, 64), 3: (512, 256, 128), 5: (512, 256, 128, 64, 32)}
 VARIANTS = {"plain": (False, 0.0), "BN": (True, 0.0), "BN + Dropout": (True, 0.5)}
-trained, records = {}, []
+trained, histories = {}, {}
 for (depth, widths), (variant, options) in itertools.product(DEPTHS.items(), VARIANTS.items()):
     label = f"{depth} hidden, {variant}"
-    trained[label] = build_mlp(list(widths), *options)
-    run = training.fit(trained[label], x_train, y_train, validation_data=(x_test, y_test), name=label)
-    run.extra["hidden_layers"], run.extra["widths"], run.extra["variant"] = depth, "-".join(map(str, widths)), variant
-    records.append(run)
+    keras.utils.set_random_seed(0)
+    net = trained[label] = build_mlp(list(widths), *options)
+    net.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss=keras.losses.CategoricalCrossentropy(),
+                metrics=["accuracy"])
+    histories[label] = net.fit(x_train, y_train, epochs=BUDGET.epochs, batch_size=BUDGET.mlp_batch_size,
+                               validation_data=(x_test, y_test), verbose=0)
 """),
         ("table", """
-wanted = [("hidden layers", "hidden_layers"), ("variant", "variant"), ("widths", "widths")]
-columns = tuple(tables.extra_column(header, key) for header, key in wanted) + tuple(tables.DEFAULT_COLUMNS)
-results_table = tables.comparison_table(sorted(records, key=lambda r: r.val_accuracy), columns=columns)
+results_table = PrettyTable()
+results_table.field_names = ["Model", "Hidden layers", "Variant", "Widths", "Parameters", "Train acc (%)",
+                             "Val acc (%)"]
+ranked = sorted(histories, key=lambda label: histories[label].history["val_accuracy"][-1])
+for label in ranked:
+    depth, variant = int(label.split()[0]), label.split(", ")[1]
+    acc, val_acc = (histories[label].history[k][-1] for k in ("accuracy", "val_accuracy"))
+    results_table.add_row([label, depth, variant, " / ".join(str(w) for w in DEPTHS[depth]),
+                           trained[label].count_params(), round(100 * acc, 3), f"{val_acc:.2%}"])
 """),
         ("weight_spread", """
 def weight_spread(model):

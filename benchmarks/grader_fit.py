@@ -14,10 +14,12 @@ import time
 import numpy as np
 
 
-def _assignment_models():
+def _assignment_models(budget):
     from reference import models
 
-    mlps = [lambda w=w, b=b, d=d: models.mlp(w, batchnorm=b, dropout=d)
+    # a2's nine as its master builds them: He-normal initialisation, the budget's BatchNorm momentum
+    mlps = [lambda w=w, b=b, d=d: models.mlp(w, batchnorm=b, dropout=d, initializer="he_normal",
+                                             batchnorm_momentum=budget.batchnorm_momentum)
             for w in ((256, 64), (512, 256, 128), (512, 256, 128, 64, 32)) for b, d in ((False, 0.0), (True, 0.0), (True, 0.5))]
     return {"a1_noise_mlp": ("mnist", [lambda: models.mlp((512, 512), dropout=0.2)] * 7),
             "a2_depth_bn_dropout": ("mnist", mlps),
@@ -45,7 +47,7 @@ def bench_grader_fit(budget_name: str = "grade", repeats: int = 2) -> dict:
     budget = get_budget(budget_name)
     keras_fit = keras.Model.fit
     rows = {}
-    for assignment, (dataset_name, builders) in _assignment_models().items():
+    for assignment, (dataset_name, builders) in _assignment_models(budget).items():
         dataset = data.load_for_budget(dataset_name, budget, flatten=dataset_name == "mnist")
         seconds: dict[str, list[float]] = {"keras": [], "grader": []}
         accuracy: dict[str, list[float]] = {"keras": [], "grader": []}

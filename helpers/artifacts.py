@@ -49,6 +49,8 @@ def _plain(value: Any) -> Any:
                           "rows": [[str(cell) for cell in row] for row in value.rows]}}
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
     return value
 
 

@@ -15,6 +15,7 @@ def mlp(
     *,
     dropout: float = 0.0,
     batchnorm: bool = False,
+    batchnorm_momentum: float = 0.99,
     input_dim: int = 784,
     n_classes: int = 10,
     initializer: Initializer = "glorot_uniform",
@@ -23,23 +24,25 @@ def mlp(
     """Dense ReLU layers of widths ``hidden`` and a softmax output.
 
     With ``batchnorm`` each hidden layer is Dense -> BatchNormalization -> ReLU; ``dropout``
-    (if > 0) follows every hidden activation. ``mlp((512, 512), dropout=0.2)`` is the
+    (if > 0) follows every hidden activation; ``batchnorm_momentum`` is the BatchNormalization momentum (the
+    budget's in assignment 2). ``mlp((512, 512), dropout=0.2)`` is the
     assignment's 669,706-parameter "MLNN".
     """
     inputs = keras.Input(shape=(input_dim,), name="pixels")
     x = inputs
     for i, width in enumerate(hidden, start=1):
-        x = _dense_block(x, width, i, batchnorm=batchnorm, dropout=dropout, initializer=initializer)
+        x = _dense_block(x, width, i, batchnorm=batchnorm, dropout=dropout, initializer=initializer,
+                         momentum=batchnorm_momentum)
     outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
     return keras.Model(inputs, outputs, name=name or _mlp_name(hidden, batchnorm, dropout))
 
 
 def _dense_block(x, width: int, index: int, *, batchnorm: bool, dropout: float,
-                 initializer: Initializer = "glorot_uniform"):
+                 initializer: Initializer = "glorot_uniform", momentum: float = 0.99):
     """Dense -> [BatchNormalization] -> ReLU -> [Dropout], the hidden block of every model."""
     x = layers.Dense(width, kernel_initializer=_initializer(initializer, index), name=f"dense_{index}")(x)
     if batchnorm:
-        x = layers.BatchNormalization(name=f"batchnorm_{index}")(x)
+        x = layers.BatchNormalization(momentum=momentum, name=f"batchnorm_{index}")(x)
     x = layers.Activation("relu", name=f"relu_{index}")(x)
     if dropout > 0:
         x = layers.Dropout(dropout, name=f"dropout_{index}")(x)

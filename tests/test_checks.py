@@ -211,3 +211,13 @@ def test_table_rows_check_compares_text_numbers_and_lists_of_widths():
                          (["2 hidden, BN", 2, "256-64", "BN", 0.9125], "val acc")):
         with pytest.raises(AssertionError, match=message):
             checks.check_table_rows(table(row), "model", expected)
+
+
+def test_batchnorm_momentum_check_wants_the_budgets():
+    slow = models.mlp((8,), batchnorm=True)
+    settled = models.mlp((8,), batchnorm=True, batchnorm_momentum=0.9)
+    checks.check_batchnorm_momentum(settled, 0.9, what="build_mlp([8], batchnorm=True)")
+    checks.check_batchnorm_momentum(models.mlp((8,)), 0.9)  # no BatchNormalization: nothing to check
+    with pytest.raises(AssertionError, match=r"build_mlp\(\[8\]\).*momentum 0.99; this budget's is 0.9.*"
+                                             r"BUDGET.batchnorm_momentum"):
+        checks.check_batchnorm_momentum(slow, 0.9, what="build_mlp([8])")

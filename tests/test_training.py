@@ -79,3 +79,15 @@ def test_progress_bar_reports_epochs(tiny_mnist, capsys):
                  validation_data=(tiny_mnist.test.x, tiny_mnist.test.y), verbose=True)
     err = capsys.readouterr().err
     assert "bar" in err and "2/2" in err
+
+
+def test_batchnorm_is_re_estimated_only_where_its_moving_averages_cannot_have_settled(tiny_mnist):
+    assert training.unsettled_batchnorm(models.mlp((8,), batchnorm=True), steps=100)  # 0.99 ** 100 = 0.37
+    assert not training.unsettled_batchnorm(models.mlp((8,), batchnorm=True), steps=500)
+    assert not training.unsettled_batchnorm(models.mlp((8,), batchnorm=True, batchnorm_momentum=0.9), steps=50)
+    assert not training.unsettled_batchnorm(models.mlp((8,)), steps=1)
+    split = dict(validation_data=(tiny_mnist.test.x, tiny_mnist.test.y), epochs=2, batch_size=16, verbose=False)  # 76 steps
+    slow = training.fit(models.mlp((8,), batchnorm=True), tiny_mnist.train.x, tiny_mnist.train.y, **split)
+    quick = training.fit(models.mlp((8,), batchnorm=True, batchnorm_momentum=0.9), tiny_mnist.train.x,
+                         tiny_mnist.train.y, **split)
+    assert slow.extra.get("batchnorm_recalibrated") and "batchnorm_recalibrated" not in quick.extra

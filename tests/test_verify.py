@@ -226,14 +226,15 @@ def test_records_and_tables_with_odd_values_fail_the_check_instead_of_stopping_t
     with pytest.raises(Unusable, match="not what model.fit returns"):
         a1.test_sweep_table(evidence_)
     names = sorted(a2.EXPECTED_NAMES)
-    (tmp_path / "records.json").write_text(json.dumps(
-        [{"record": {"name": n, "val_accuracy": 0.9, "train_accuracy": 0.9, "extra": {"hidden_layers": "two"}}}
-         for n in names]))
-    (tmp_path / "results_table.json").write_text(json.dumps({"table": {
-        "field_names": ["hidden layers", "widths", "variant", "model", "val acc (%)"],
-        "rows": [["2", "256-64", n.split(", ")[1], n, "90.00"] for n in names]}}))
+    (tmp_path / "histories.json").write_text(json.dumps({n: history([0.9]) for n in names}))
+    headers = ["model", "hidden layers", "widths", "variant", "parameters", "train acc (%)", "val acc (%)"]
+    rows = [[n, "two", "256-64", n.split(", ")[1], "218,058", "90.00", "90.00"] for n in names]
+    (tmp_path / "results_table.json").write_text(json.dumps({"table": {"field_names": headers, "rows": rows}}))
     evidence_ = Evidence(Folder(tmp_path), ProbeOutputs.read(tmp_path / "no-probe"), get_budget("smoke"))
-    with pytest.raises(Failed, match="not its record's"):
+    with pytest.raises(Failed, match="'two' is not a number"):
+        a2.test_results(evidence_)
+    (tmp_path / "histories.json").write_text(json.dumps([history([0.9])] * len(names)))
+    with pytest.raises(Unusable, match="not a dict of Histories"):
         a2.test_results(evidence_)
     (tmp_path / "short.json").write_text(json.dumps({"table": {"field_names": ["model", "val acc (%)"],
                                                                "rows": [["a", "1.0"], ["b"]]}}))
@@ -258,3 +259,21 @@ def test_a_step_judged_again_keeps_the_students_own_cell():
     # the sweep right and only its table wrong: the table is judged on the master's sweep
     only_table = [Verdict(t, t not in {"test_sweep", "test_sweep_table"}) for t in checks_for("a1_noise_mlp").CHECKS]
     assert rescue.plan(a1, only_table) == rescue.Plan(("test_sweep_table",), {"sweep": "test_sweep"})
+
+
+def test_a_dict_of_histories_is_saved_and_read_by_name(tmp_path, monkeypatch):
+    import keras
+
+    from helpers import artifacts
+
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.random.default_rng(0).random((8, 4)), np.eye(3)[[0, 1, 2, 0, 1, 2, 0, 1]]
+    fitted = {"2 hidden, BN": model.fit(x, y, epochs=2, validation_data=(x, y), verbose=0)}
+    monkeypatch.setenv(artifacts.FOLDER_VARIABLE, str(tmp_path))
+    artifacts.save({"histories": fitted, "one": fitted["2 hidden, BN"]}, "histories", "one")
+    found = evidence.named_histories(evidence.Folder(tmp_path), "histories")
+    assert list(found) == ["2 hidden, BN"] and found["2 hidden, BN"].epochs == 2
+    assert found["2 hidden, BN"].val_accuracy == fitted["2 hidden, BN"].history["val_accuracy"][-1]
+    with pytest.raises(evidence.Unusable, match="not a dict of Histories"):
+        evidence.named_histories(evidence.Folder(tmp_path), "one")

@@ -7,10 +7,10 @@ import re
 import numpy as np
 
 from autograder.verify.case import Evidence
-from autograder.verify.evidence import Table, Unusable, records
+from autograder.verify.evidence import Compiled, Table, Unusable, named_histories
 from autograder.verify.probe import Call
-from autograder.verify.rules import (accuracy, describe, hidden_block, matches, number, parameters, require,
-                                     table_matches_records, tokens)
+from autograder.verify.rules import accuracy, describe, hidden_block, matches, number, parameters, require, tokens
+from helpers import tables
 
 DEPTHS = {2: (256, 64), 3: (512, 256, 128), 5: (512, 256, 128, 64, 32)}
 VARIANTS = {"plain": (False, 0.0), "BN": (True, 0.0), "BN + Dropout": (True, 0.5)}
@@ -44,6 +44,11 @@ def test_build_mlp(evidence: Evidence) -> None:
             pattern = [p for w in widths for p in hidden_block(f"Dense({w})", bn, dropout)] + ["Dense(10)", "softmax"]
             require(matches(tokens(model), pattern),
                     f"{call} has layers {' → '.join(tokens(model))}, expected {describe(pattern)}")
+            momentum = evidence.budget.batchnorm_momentum
+            wrong = sorted({float(layer.momentum) for layer in model.layers
+                            if type(layer).__name__ == "BatchNormalization" and abs(layer.momentum - momentum) > 1e-9})
+            require(not wrong, f"{call} has BatchNormalization layers with momentum {', '.join(map(str, wrong))}; the "
+                    f"grader's budget's is {momentum:g}: write BatchNormalization(momentum=BUDGET.batchnorm_momentum)")
 
 
 def spread_model():
@@ -66,41 +71,73 @@ def inputs() -> dict:
 EXPECTED_NAMES = {f"{depth} hidden, {variant}" for depth in DEPTHS for variant in VARIANTS}
 
 
+def _config(name: str) -> tuple[int, str, bool, float]:
+    """(hidden layers, variant, batchnorm, dropout) of a model named like "3 hidden, BN"."""
+    depth, variant = int(name.split()[0]), name.split(", ", 1)[1]
+    return (depth, variant, *VARIANTS[variant])
+
+
 def test_trained(evidence: Evidence) -> None:
     mnist = evidence.dataset("mnist", flatten=True)
+    files = evidence.notebook.model_files("trained")
+    require(set(files) == EXPECTED_NAMES, f"trained must hold the nine models {sorted(EXPECTED_NAMES)}")
+    found = named_histories(evidence.notebook, "histories")
+    require(set(found) == EXPECTED_NAMES, "histories must hold what fit returned for each of the nine models, keyed "
+            "like trained")
+    epochs = evidence.budget.epochs
     models = evidence.notebook.models("trained")
-    require(set(models) == EXPECTED_NAMES, f"trained must hold the nine models {sorted(EXPECTED_NAMES)}")
-    found = {r.name: r for r in records(evidence.notebook, "records")}
-    require(set(found) == EXPECTED_NAMES, "records must hold one record per model, named like the models")
     for name, model in models.items():
-        depth, variant = int(name.split()[0]), name.split(", ", 1)[1]
-        bn, dropout = VARIANTS[variant]
+        depth, variant, bn, dropout = _config(name)
         words = tokens(model)
         require(sum(w.startswith("Dense") for w in words) == depth + 1, f"{name}: the model has the wrong depth")
         require(("BN" in words) == bn and any(w.startswith("Dropout") for w in words) == bool(dropout),
                 f"{name}: the model is not the {variant} variant")
+        compiled = Compiled.read(files[name])
+        require(compiled.optimizer == "adam" and abs(compiled.learning_rate - 1e-3) < 1e-9
+                and compiled.loss == "categorical_crossentropy" and "accuracy" in compiled.metrics,
+                f"{name} is compiled with {compiled.optimizer} (learning rate {compiled.learning_rate:g}), loss "
+                f"{compiled.loss!r} and metrics {list(compiled.metrics)}: compile with optimizer=\"adam\", "
+                "loss=\"categorical_crossentropy\" and metrics=[\"accuracy\"]")
+        history = found[name]
+        require(history.epochs == epochs, f"histories[{name!r}]: fit was asked for {history.epochs} epochs; the "
+                f"grader's budget says {epochs}: train with epochs=BUDGET.epochs")
         measured = accuracy(model, mnist.test.x, mnist.test.y)
         require(measured >= evidence.threshold("mnist_depth_mlp"),
                 f"{name} reaches {measured:.1%} on the grader's test images: is it trained?")
-        require(abs(found[name].val_accuracy - measured) < 0.02, f"{name}: its record does not match the model")
-        require(found[name].extra.get("variant") == variant and found[name].extra_number("hidden_layers") == depth,
-                f"{name}: record.extra must hold its hidden_layers ({depth}) and variant ({variant!r})")
+        require(abs(history.val_accuracy - measured) < 0.02, f"histories[{name!r}] ends at {history.val_accuracy:.1%} "
+                f"validation accuracy, but {name} reaches {measured:.1%} on the grader's images: keep the History of "
+                "this model's fit")
+
+
+def _shows(cell: str, expected: float) -> bool:
+    number(cell)  # a cell that shows no number fails with that message
+    return tables.shows(cell, expected)
 
 
 def test_results(evidence: Evidence) -> None:
-    found = {r.name: r for r in records(evidence.notebook, "records")}
+    found = named_histories(evidence.notebook, "histories")
     table = Table.read(evidence.notebook, "results_table")
     require(len(table.rows) == 9, f"results_table has {len(table.rows)} rows, expected 9 (one per model)")
-    table_matches_records(table, "model", found)
-    for name, depth, widths, variant in zip(table.column("model"), table.column("hidden layers"),
-                                            table.column("widths"), table.column("variant")):
-        record = found[name.strip()]
-        require(number(depth) == record.extra_number("hidden_layers") and variant.strip() == record.extra.get("variant"),
-                f"the table's row {name.strip()!r} shows {depth} hidden layers, {variant!r}: not its record's")
-        expected = DEPTHS.get(int(record.extra_number("hidden_layers")), ())
-        require([int(w) for w in re.findall(r"\d+", widths)] == list(expected),
-                f"the table's row {name.strip()!r} shows widths {widths.strip()!r}: its model's are "
-                f"{'-'.join(map(str, expected))}")
+    names = [cell.strip() for cell in table.column("model")]
+    require(sorted(names) == sorted(found), f"the table's 'model' column lists {', '.join(names)[:300]}; expected one "
+            f"row for each of {', '.join(sorted(found))[:300]}")
+    columns = ("hidden layers", "widths", "variant", "parameters", "train acc (%)", "val acc (%)")
+    for name, depth, widths, variant, size, train, val in zip(names, *(table.column(c) for c in columns)):
+        expected_depth, expected_variant, bn, _ = _config(name)
+        expected_widths = DEPTHS[expected_depth]
+        history = found[name]
+        require(number(depth) == expected_depth and variant.strip() == expected_variant,
+                f"the table's row {name!r} shows {depth.strip()} hidden layers, {variant.strip()!r}: not its model's")
+        require([int(w) for w in re.findall(r"\d+", widths)] == list(expected_widths),
+                f"the table's row {name!r} shows widths {widths.strip()!r}: its model's are "
+                f"{'-'.join(map(str, expected_widths))}")
+        expected_size = PARAMETERS[(expected_widths, bn)][0]
+        require(_shows(size, expected_size), f"the table's row {name!r} shows {size.strip()} parameters; its model has "
+                f"{expected_size:,} (model.count_params(), trainable and non-trainable)")
+        for header, cell, value in (("train acc (%)", train, history.train_accuracy),
+                                    ("val acc (%)", val, history.val_accuracy)):
+            require(_shows(cell, 100 * value), f"the table's {header!r} for {name} is {cell.strip()}, but its History "
+                    f"ends at {100 * value:.4f}")
 
 
 def test_weight_spread(evidence: Evidence) -> None:

@@ -111,15 +111,19 @@ class Folder:
     def model(self, name: str):
         return load_model(self.root / f"{name}.keras")
 
-    def models(self, name: str) -> dict[str, Any]:
-        """A dict or list of models saved under one name, by key (list indices as strings)."""
+    def model_files(self, name: str) -> dict[str, Path]:
+        """The ``.keras`` files of a dict or list of models saved under one name, by key (list indices as strings)."""
         folder = self.root / name
         if folder.is_symlink() or not folder.is_dir():
             raise Unusable(f"{name} was not saved as a collection of models")
         keys = self.json(f"{name}/index")
         if not isinstance(keys, list):
             raise Unusable(f"{name}: unreadable index")
-        return {str(key): load_model(folder / f"{index}.keras") for index, key in enumerate(keys)}
+        return {str(key): folder / f"{index}.keras" for index, key in enumerate(keys)}
+
+    def models(self, name: str) -> dict[str, Any]:
+        """A dict or list of models saved under one name, by key (list indices as strings)."""
+        return {key: load_model(path) for key, path in self.model_files(name).items()}
 
     def json(self, name: str) -> Any:
         try:
@@ -233,6 +237,14 @@ def histories(folder: Folder, name: str) -> list[History]:
     if not isinstance(value, list):
         raise Unusable(f"{name} is not a list of Histories (one per model, in order)")
     return [History.parse(v, f"{name}[{i}]") for i, v in enumerate(value)]
+
+
+def named_histories(folder: Folder, name: str) -> dict[str, History]:
+    """The dict of Histories saved under ``name``, by key."""
+    value = folder.json(name)
+    if not isinstance(value, dict) or "history" in value:
+        raise Unusable(f"{name} is not a dict of Histories (what fit returned, one per model name)")
+    return {str(key): History.parse(v, f"{name}[{key!r}]") for key, v in value.items()}
 
 
 def one_history(folder: Folder, name: str) -> History:
