@@ -26,7 +26,7 @@ from autograder.owned import owned_folder
 from autograder.results import GradeRow, Problem, Result, TestOutcome
 from autograder.submissions import TIMESTAMP_FILE, read_timestamp
 from autograder.verify import verification
-from autograder.verify.verifier import Verdict
+from autograder.verify.judge import Verdict
 
 LIMIT_ERRORS = {"CellTimeoutError": "cell time limit", "MemoryError": "memory limit hit",
                 "BlockingIOError": "process limit hit"}

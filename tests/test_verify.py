@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from autograder import course, examples
-from autograder.verify import coverage, definitions, evidence, harness, probe, rules
-from autograder.verify.verifier import checks_for
+from autograder.verify import artifacts, coverage, definitions, harness, probe, rules
+from autograder.verify.judge import checks_for
 
 
 def test_every_autograded_test_has_a_check_outside_the_kernel():
@@ -138,20 +138,20 @@ def test_a_model_that_cannot_run_on_the_graders_data_fails_its_test_not_the_grad
 def test_artifacts_are_read_as_data_only(tmp_path):
     import keras
 
-    folder = evidence.Folder(tmp_path)
+    folder = artifacts.Folder(tmp_path)
     np.save(tmp_path / "ok.npy", np.arange(3))
     assert folder.array("ok").tolist() == [0, 1, 2]
     np.save(tmp_path / "pickled.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(evidence.Unusable, match="plain numeric array"):
+    with pytest.raises(artifacts.Unusable, match="plain numeric array"):
         folder.array("pickled")
     (tmp_path / "linked.npy").symlink_to(tmp_path / "ok.npy")
-    with pytest.raises(evidence.Unusable, match="not a regular file"):
+    with pytest.raises(artifacts.Unusable, match="not a regular file"):
         folder.array("linked")
-    with pytest.raises(evidence.Unusable, match="was not saved"):
+    with pytest.raises(artifacts.Unusable, match="was not saved"):
         folder.array("missing")
     lambda_model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Lambda(lambda x: x * 2)])
     lambda_model.save(tmp_path / "sneaky.keras")
-    with pytest.raises(evidence.Unusable, match="standard Keras layers"):
+    with pytest.raises(artifacts.Unusable, match="standard Keras layers"):
         folder.model("sneaky")
 
 
@@ -183,7 +183,7 @@ def test_submitted_nbgrader_metadata_is_replaced_by_the_releases():
 
 
 def test_a_table_is_checked_row_by_row_against_the_records():
-    from autograder.verify.evidence import Record, Table
+    from autograder.verify.artifacts import Record, Table
     from autograder.verify.rules import Failed, number, table_matches_records
 
     found = {0.1: Record("scale 0.1", 0.9812, 0.99, {"value": 0.1}), 4.0: Record("scale 4.0", 0.6647, 0.95, {})}
@@ -203,8 +203,8 @@ def test_records_and_tables_with_odd_values_fail_the_check_instead_of_stopping_t
     """Values a student's code put in a record or a table are data: any shape of them gives a verdict."""
     import json
 
-    from autograder.verify.case import Evidence
-    from autograder.verify.evidence import Folder, Table, Unusable, one_record
+    from autograder.verify.evidence import Evidence
+    from autograder.verify.artifacts import Folder, Table, Unusable, one_record
     from autograder.verify.probe import ProbeOutputs
     from autograder.verify.rules import Failed
     from helpers.budget import get_budget
@@ -221,10 +221,10 @@ def test_records_and_tables_with_odd_values_fail_the_check_instead_of_stopping_t
         (tmp_path / "sweep_histories.json").write_text(json.dumps(histories))
         evidence_ = Evidence(Folder(tmp_path), ProbeOutputs.read(tmp_path / "no-probe"), get_budget("smoke"))
         with pytest.raises(Unusable, match="sweep_histories\\[4\\]"):
-            a1.test_sweep_table(evidence_)
+            a1.check_sweep_table(evidence_)
     (tmp_path / "sweep_histories.json").write_text(json.dumps([{"loss": [0.5]}] * len(a1.SCALES)))
     with pytest.raises(Unusable, match="not what model.fit returns"):
-        a1.test_sweep_table(evidence_)
+        a1.check_sweep_table(evidence_)
     names = sorted(a2.EXPECTED_NAMES)
     (tmp_path / "histories.json").write_text(json.dumps({n: history([0.9]) for n in names}))
     headers = ["model", "hidden layers", "widths", "variant", "parameters", "train acc (%)", "val acc (%)"]
@@ -232,10 +232,10 @@ def test_records_and_tables_with_odd_values_fail_the_check_instead_of_stopping_t
     (tmp_path / "results_table.json").write_text(json.dumps({"table": {"field_names": headers, "rows": rows}}))
     evidence_ = Evidence(Folder(tmp_path), ProbeOutputs.read(tmp_path / "no-probe"), get_budget("smoke"))
     with pytest.raises(Failed, match="'two' is not a number"):
-        a2.test_results(evidence_)
+        a2.check_results(evidence_)
     (tmp_path / "histories.json").write_text(json.dumps([history([0.9])] * len(names)))
     with pytest.raises(Unusable, match="not a dict of Histories"):
-        a2.test_results(evidence_)
+        a2.check_results(evidence_)
     (tmp_path / "short.json").write_text(json.dumps({"table": {"field_names": ["model", "val acc (%)"],
                                                                "rows": [["a", "1.0"], ["b"]]}}))
     with pytest.raises(Unusable, match="row 2 has 1 cells for 2 columns"):
@@ -247,7 +247,7 @@ def test_records_and_tables_with_odd_values_fail_the_check_instead_of_stopping_t
 
 def test_a_step_judged_again_keeps_the_students_own_cell():
     from autograder.verify import rescue
-    from autograder.verify.verifier import Verdict, checks_for
+    from autograder.verify.judge import Verdict, checks_for
 
     a1 = checks_for("a1_noise_mlp").RESCUE
     failed = {"test_build_mlp", "test_compile_and_fit", "test_sweep", "test_sweep_table", "test_apply_noise",
@@ -264,16 +264,16 @@ def test_a_step_judged_again_keeps_the_students_own_cell():
 def test_a_dict_of_histories_is_saved_and_read_by_name(tmp_path, monkeypatch):
     import keras
 
-    from helpers import artifacts
+    from helpers import artifacts as writer
 
     model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     x, y = np.random.default_rng(0).random((8, 4)), np.eye(3)[[0, 1, 2, 0, 1, 2, 0, 1]]
     fitted = {"2 hidden, BN": model.fit(x, y, epochs=2, validation_data=(x, y), verbose=0)}
-    monkeypatch.setenv(artifacts.FOLDER_VARIABLE, str(tmp_path))
-    artifacts.save({"histories": fitted, "one": fitted["2 hidden, BN"]}, "histories", "one")
-    found = evidence.named_histories(evidence.Folder(tmp_path), "histories")
+    monkeypatch.setenv(writer.FOLDER_VARIABLE, str(tmp_path))
+    writer.save({"histories": fitted, "one": fitted["2 hidden, BN"]}, "histories", "one")
+    found = artifacts.named_histories(artifacts.Folder(tmp_path), "histories")
     assert list(found) == ["2 hidden, BN"] and found["2 hidden, BN"].epochs == 2
     assert found["2 hidden, BN"].val_accuracy == fitted["2 hidden, BN"].history["val_accuracy"][-1]
-    with pytest.raises(evidence.Unusable, match="not a dict of Histories"):
-        evidence.named_histories(evidence.Folder(tmp_path), "one")
+    with pytest.raises(artifacts.Unusable, match="not a dict of Histories"):
+        artifacts.named_histories(artifacts.Folder(tmp_path), "one")

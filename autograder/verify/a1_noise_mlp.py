@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.verify.evidence import Compiled, Table, histories, one_history
+from autograder.verify.artifacts import Compiled, Table, histories, one_history
 from autograder.verify.probe import Call
 from autograder.verify.rules import (Column, accuracy, cross_entropy, declines, distinct_weights, number, parameters,
                                      require, table_matches_records, tokens)
-from autograder.verify.case import Evidence
+from autograder.verify.evidence import Evidence
 
 SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
 MLP = ["Dense(512)", "relu", "Dropout(0.2)", "Dense(512)", "relu", "Dropout(0.2)", "Dense(10)", "softmax"]
@@ -59,7 +59,7 @@ def _noise_statistics(noisy: np.ndarray, clean: np.ndarray, loc: float, scale: f
     require(abs(np.corrcoef(flat[0], flat[1])[0, 1]) < 0.2, "the noise of different images is correlated")
 
 
-def test_add_noise(evidence: Evidence) -> None:
+def check_add_noise(evidence: Evidence) -> None:
     images, flat = inputs()["images"], inputs()["flat"]
     probe = evidence.probe
     _noise_statistics(probe.array("noise_a"), images, 0.25, 1.5)
@@ -69,7 +69,7 @@ def test_add_noise(evidence: Evidence) -> None:
     _noise_statistics(probe.array("noise_flat"), flat, 0.0, 0.5)
 
 
-def test_apply_noise(evidence: Evidence) -> None:
+def check_apply_noise(evidence: Evidence) -> None:
     mnist = evidence.dataset("mnist", flatten=True)
     diffs = []
     for split, clean in (("x_train_noisy", mnist.train.x), ("x_test_noisy", mnist.test.x)):
@@ -86,7 +86,7 @@ def test_apply_noise(evidence: Evidence) -> None:
     require(abs(correlation) < 0.5, "the training and test noise are the same draw: use different seeds (1 and 2)")
 
 
-def test_build_mlp(evidence: Evidence) -> None:
+def check_build_mlp(evidence: Evidence) -> None:
     model = evidence.probe.model("mlp_a")
     require(parameters(model) == (669_706, 0), f"build_mlp() has {parameters(model)[0]:,} parameters, expected 669,706")
     require(tokens(model) == MLP, f"build_mlp() has layers {' → '.join(tokens(model))}, expected {' → '.join(MLP)}")
@@ -95,7 +95,7 @@ def test_build_mlp(evidence: Evidence) -> None:
     require(not same, "build_mlp must return a new model each time it is called")
 
 
-def test_compile_and_fit(evidence: Evidence) -> None:
+def check_compile_and_fit(evidence: Evidence) -> None:
     epochs, batch_size = evidence.budget.epochs, evidence.budget.mlp_batch_size
     history = evidence.probe.history("fit")
     path, steps = evidence.probe.trained_argument("fit", 0)
@@ -129,7 +129,7 @@ def _trained(evidence: Evidence, model_name: str, history_name: str, x: np.ndarr
     return measured
 
 
-def test_clean_vs_noisy(evidence: Evidence) -> None:
+def check_clean_vs_noisy(evidence: Evidence) -> None:
     mnist = evidence.dataset("mnist", flatten=True)
     acc_clean = _trained(evidence, "mlp_clean", "history_clean", mnist.test.x, mnist.test.y, "mnist_mlp_clean",
                          "the grader's test images: is it trained on x_train?")
@@ -140,7 +140,7 @@ def test_clean_vs_noisy(evidence: Evidence) -> None:
     require(acc_clean > acc_noisy, "the clean model should beat the noisy one")
 
 
-def test_sweep(evidence: Evidence) -> None:
+def check_sweep(evidence: Evidence) -> None:
     mnist = evidence.dataset("mnist", flatten=True)
     found = histories(evidence.notebook, "sweep_histories")
     require(len(found) == len(SCALES), f"sweep_histories holds {len(found)} Histories, expected one per scale of {SCALES}")
@@ -162,7 +162,7 @@ def test_sweep(evidence: Evidence) -> None:
             "accuracy should fall clearly as the noise grows: is each model trained on its own scale?")
 
 
-def test_sweep_table(evidence: Evidence) -> None:
+def check_sweep_table(evidence: Evidence) -> None:
     found = histories(evidence.notebook, "sweep_histories")
     require(len(found) == len(SCALES), f"sweep_histories must hold one History per scale of {SCALES}")
     table = Table.read(evidence.notebook, "sweep_table")
@@ -177,6 +177,6 @@ _NOISE = {"test_add_noise": "add-noise"}
 _MODELS = {**_NOISE, "test_build_mlp": "build-mlp", "test_compile_and_fit": "compile-and-fit"}
 RESCUE = {"test_apply_noise": _NOISE, "test_clean_vs_noisy": {**_MODELS, "test_apply_noise": "apply-noise"},
           "test_sweep": _MODELS, "test_sweep_table": {**_MODELS, "test_sweep": "sweep"}}
-CHECKS = {"test_add_noise": test_add_noise, "test_apply_noise": test_apply_noise, "test_build_mlp": test_build_mlp,
-          "test_compile_and_fit": test_compile_and_fit, "test_clean_vs_noisy": test_clean_vs_noisy,
-          "test_sweep": test_sweep, "test_sweep_table": test_sweep_table}
+CHECKS = {"test_add_noise": check_add_noise, "test_apply_noise": check_apply_noise, "test_build_mlp": check_build_mlp,
+          "test_compile_and_fit": check_compile_and_fit, "test_clean_vs_noisy": check_clean_vs_noisy,
+          "test_sweep": check_sweep, "test_sweep_table": check_sweep_table}

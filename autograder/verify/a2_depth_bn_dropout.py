@@ -6,8 +6,8 @@ import re
 
 import numpy as np
 
-from autograder.verify.case import Evidence
-from autograder.verify.evidence import Compiled, Table, Unusable, named_histories
+from autograder.verify.evidence import Evidence
+from autograder.verify.artifacts import Compiled, Table, Unusable, named_histories
 from autograder.verify.probe import Call
 from autograder.verify.rules import accuracy, describe, hidden_block, matches, number, parameters, require, tokens
 from helpers import tables
@@ -30,7 +30,7 @@ CALLS = [Call(_call_name(widths, bn, dropout), "build_mlp", (list(widths),), {"b
     Call("spread", "weight_spread", ({"keras": "spread_model.keras"},))]
 
 
-def test_build_mlp(evidence: Evidence) -> None:
+def check_build_mlp(evidence: Evidence) -> None:
     for widths in DEPTHS.values():
         for bn, dropout in VARIANTS.values():
             call = f"build_mlp({widths}, batchnorm={bn}, dropout={dropout})"
@@ -77,7 +77,7 @@ def _config(name: str) -> tuple[int, str, bool, float]:
     return (depth, variant, *VARIANTS[variant])
 
 
-def test_trained(evidence: Evidence) -> None:
+def check_trained(evidence: Evidence) -> None:
     mnist = evidence.dataset("mnist", flatten=True)
     files = evidence.notebook.model_files("trained")
     require(set(files) == EXPECTED_NAMES, f"trained must hold the nine models {sorted(EXPECTED_NAMES)}")
@@ -114,7 +114,7 @@ def _shows(cell: str, expected: float) -> bool:
     return tables.shows(cell, expected)
 
 
-def test_results(evidence: Evidence) -> None:
+def check_results(evidence: Evidence) -> None:
     found = named_histories(evidence.notebook, "histories")
     table = Table.read(evidence.notebook, "results_table")
     require(len(table.rows) == 9, f"results_table has {len(table.rows)} rows, expected 9 (one per model)")
@@ -140,7 +140,7 @@ def test_results(evidence: Evidence) -> None:
                     f"ends at {100 * value:.4f}")
 
 
-def test_weight_spread(evidence: Evidence) -> None:
+def check_weight_spread(evidence: Evidence) -> None:
     model = spread_model()
     expected = [float(np.std(layer.get_weights()[0])) for layer in model.layers if type(layer).__name__ == "Dense"]
     found = evidence.probe.array("spread").astype("float64").reshape(-1)
@@ -152,5 +152,5 @@ def test_weight_spread(evidence: Evidence) -> None:
 
 # later tests the student wrote code for -> {earlier function test: its cell id} (see rescue.py)
 RESCUE = {"test_trained": {"test_build_mlp": "build-mlp"}, "test_results": {"test_build_mlp": "build-mlp"}}
-CHECKS = {"test_build_mlp": test_build_mlp, "test_trained": test_trained, "test_results": test_results,
-          "test_weight_spread": test_weight_spread}
+CHECKS = {"test_build_mlp": check_build_mlp, "test_trained": check_trained, "test_results": check_results,
+          "test_weight_spread": check_weight_spread}

@@ -6,8 +6,8 @@ import numpy as np
 
 from helpers import tables
 
-from autograder.verify.case import Evidence
-from autograder.verify.evidence import Table, Unusable, records
+from autograder.verify.evidence import Evidence
+from autograder.verify.artifacts import Table, Unusable, records
 from autograder.verify.probe import Call
 from autograder.verify.rules import (describe, hidden_block, labels, matches, number, parameters, predictions,
                                      require, table_matches_records, tokens)
@@ -36,7 +36,7 @@ def reference_model():
 def _confusion_data():
     from helpers import data
 
-    return data.load("cifar10", train_size=10, test_size=CONFUSION_IMAGES, seed=7).test
+    return data.load("cifar10", train_size=10, check_size=CONFUSION_IMAGES, seed=7).test
 
 
 def inputs() -> dict:
@@ -56,7 +56,7 @@ def _pattern(extra: bool, bn: bool) -> list:
     return convolutions + ["Flatten"] + dense + ["Dense(10)", "softmax"]
 
 
-def test_build_cnn(evidence: Evidence) -> None:
+def check_build_cnn(evidence: Evidence) -> None:
     for (extra, bn), expected in PARAMETERS.items():
         call = f"build_cnn(extra_block={extra}, batchnorm={bn})"
         try:
@@ -77,7 +77,7 @@ def test_build_cnn(evidence: Evidence) -> None:
                 f"{call}: use 3x3 kernels with padding='same'")
 
 
-def test_trained(evidence: Evidence) -> None:
+def check_trained(evidence: Evidence) -> None:
     cifar = evidence.dataset("cifar10")
     models = evidence.notebook.models("cnns")
     require(set(models) == set(NAMES), f"cnns must hold the three models {sorted(NAMES)}")
@@ -93,7 +93,7 @@ def test_trained(evidence: Evidence) -> None:
         require(abs(found[name].val_accuracy - measured) < 0.02, f"{name}: its record does not match the model")
 
 
-def test_results_table(evidence: Evidence) -> None:
+def check_results_table(evidence: Evidence) -> None:
     table = Table.read(evidence.notebook, "results_table")
     found = {r.name: r for r in records(evidence.notebook, "records")}
     require(set(found) == set(NAMES), "records must hold one record per model, named like the models")
@@ -109,7 +109,7 @@ def test_results_table(evidence: Evidence) -> None:
                 f"{record.wall_time_s / record.epochs:.1f} (wall_time_s / epochs)")
 
 
-def test_confusion(evidence: Evidence) -> None:
+def check_confusion(evidence: Evidence) -> None:
     test = _confusion_data()
     matrix = evidence.probe.array("confusion")
     require(matrix.shape == (10, 10), f"confusion_matrix returned shape {matrix.shape}, expected (10, 10)")
@@ -124,5 +124,5 @@ def test_confusion(evidence: Evidence) -> None:
 
 # later tests the student wrote code for -> {earlier function test: its cell id} (see rescue.py)
 RESCUE = {"test_trained": {"test_build_cnn": "build-cnn"}, "test_results_table": {"test_build_cnn": "build-cnn"}}
-CHECKS = {"test_build_cnn": test_build_cnn, "test_trained": test_trained, "test_results_table": test_results_table,
-          "test_confusion": test_confusion}
+CHECKS = {"test_build_cnn": check_build_cnn, "test_trained": check_trained, "test_results_table": check_results_table,
+          "test_confusion": check_confusion}

@@ -37,6 +37,11 @@ def _module_path(assignment: str) -> str:
     return f"autograder/verify/{assignment}.py"
 
 
+def check_name(test: str) -> str:
+    """The grader's check for the autograded cell ``test``: ``test_standardize`` is judged by ``check_standardize``."""
+    return "check_" + test.removeprefix("test_")
+
+
 def problems(assignment: str, masters: list[Path] | None = None, checks: ModuleType | None = None) -> list[str]:
     """What is missing or left over between the masters' autograded cells and the assignment's grader checks."""
     masters = masters if masters is not None else sorted((course.SOLUTIONS / assignment).glob("*.ipynb"))
@@ -52,7 +57,7 @@ def problems(assignment: str, masters: list[Path] | None = None, checks: ModuleT
         if test not in defined:
             where = path.relative_to(course.REPO) if path.is_relative_to(course.REPO) else path
             found.append(f"{where}: the autograded cell '{test}' has no grader check, so every student would score 0 "
-                         f"on it: add `{test!r}: {test}` to CHECKS in {_module_path(assignment)} ({HOW})")
+                         f"on it: add `{test!r}: {check_name(test)}` to CHECKS in {_module_path(assignment)} ({HOW})")
     for test in defined:
         if test not in tests:
             found.append(f"{_module_path(assignment)}: CHECKS has '{test}', but no master of {assignment} has an "

@@ -16,7 +16,7 @@ import numpy as np
 from autograder import sandboxes
 from autograder.settings import GradingSettings
 from autograder.verify import definitions
-from autograder.verify.evidence import Folder, History, Unusable
+from autograder.verify.artifacts import Folder, History, Unusable
 from autograder.errors import GraderFailed
 
 HARNESS = Path(__file__).with_name("harness.py")

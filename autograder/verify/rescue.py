@@ -20,7 +20,7 @@ import nbformat
 from autograder import course, sandboxes
 from autograder.job import Job
 from autograder.owned import owned_folder
-from autograder.verify.verifier import Verdict
+from autograder.verify.judge import Verdict
 from autograder.errors import GraderFailed
 
 START_SECONDS = 120

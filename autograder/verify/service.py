@@ -4,7 +4,7 @@
 
 A :class:`VerifierService` runs this process for one grading slot (a local worker thread, a Dask
 worker). It runs no student code: it writes an assignment's probe inputs into a folder and judges
-one notebook's artifacts (:func:`autograder.verify.verifier.judge`), one request at a time, each on
+one notebook's artifacts (:func:`autograder.verify.judge.judge`), one request at a time, each on
 its own connection to a Unix socket in a private folder. Keras' global state is cleared after every
 request, so one submission's models never meet another's. A request that does not finish in time
 kills the process (:func:`request`); the slot starts a fresh one before its next job
@@ -188,7 +188,7 @@ class VerifierService:
 def _inputs_folder(assignment: str) -> Path:
     """The assignment's probe inputs, written once per process into its private folder."""
     from autograder.verify.probe import write_inputs
-    from autograder.verify.verifier import checks_for
+    from autograder.verify.judge import checks_for
 
     folder = Path(tempfile.mkdtemp(prefix=f"inputs-{assignment}-", dir=os.environ["HOME"]))
     write_inputs(checks_for(assignment).inputs(), folder)
@@ -196,7 +196,7 @@ def _inputs_folder(assignment: str) -> Path:
 
 
 def _answer(message: dict[str, Any]) -> dict[str, Any]:
-    from autograder.verify.verifier import judge
+    from autograder.verify.judge import judge
 
     op = message.get("op")
     if op == "ping":

@@ -11,7 +11,7 @@ from autograder import course
 from autograder.job import Job
 from autograder.results import Agreement
 from autograder.verify import probe, rescue, service
-from autograder.verify.verifier import Verdict, checks_for
+from autograder.verify.judge import Verdict, checks_for
 from autograder.errors import GraderFailed
 
 

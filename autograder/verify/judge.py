@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from autograder.verify.evidence import Folder, Unusable
+from autograder.verify.artifacts import Folder, Unusable
 from autograder.verify.rules import Failed
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def judge(assignment: str, artifacts: Path, probe_root: Path, budget: str) -> li
     """Run every check of ``assignment``; a check that cannot read what it needs fails with that reason."""
     from helpers.budget import get_budget
 
-    from autograder.verify.case import Evidence
+    from autograder.verify.evidence import Evidence
     from autograder.verify.probe import ProbeOutputs
 
     evidence = Evidence(Folder(artifacts), ProbeOutputs.read(probe_root), get_budget(budget))
