@@ -22,7 +22,6 @@ import nbformat
 from autograder import course, gradebook, integrity, sandboxes
 from autograder.sandboxes import resources
 from autograder.job import Job
-from autograder.owned import owned_folder
 from autograder.results import GradeRow, Problem, Result, TestOutcome
 from autograder.submissions import TIMESTAMP_FILE, read_timestamp
 from autograder.verify import verification
@@ -291,18 +290,15 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
     work = Path(job.work)
     scratch = work / "scratch"
     shutil.rmtree(scratch, ignore_errors=True)
-    # zmq IPC socket paths must stay under ~100 characters: a short folder of their own, shared with the kernel
-    ipc_dir = owned_folder("ipc")
     quotas = contextlib.ExitStack()
     try:
         quota = settings.limits.scratch_bytes
         for name in resources.QUOTA_FOLDERS:
             quota_on = resources.scratch_quota(work / name, quota, keep=job.keep_scratch)
             result.disk_quota = quotas.enter_context(quota_on)
-        sandboxes.prepare_scratch(scratch)
-        sandboxes.prepare_scratch(ipc_dir, subfolders=())
         hide = tuple(Path(p) for p in job.hide)
-        os.environ["JUPYTER_PATH"] = str(sandboxes.install_kernelspec(sandbox, scratch, ipc_dir, settings, hide))
+        place = quotas.enter_context(sandboxes.kernel_place(sandbox, scratch, settings, hide))
+        os.environ["JUPYTER_PATH"] = str(place.jupyter_path)
         os.environ["JUPYTER_RUNTIME_DIR"] = str(scratch / "runtime")
         config = course.nbgrader_config(root=root, db_url=db_url)
         config.CourseDirectory.submitted_directory = "submitted"
@@ -312,9 +308,8 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
                                                         training=settings.training_cell_timeout, setup=setup)
         config.RecordingExecute.progress_file = str(job.progress_file)
         config.RecordingExecute.setup_sources = setup
-        config.KernelManager.transport = "ipc"  # the sandbox has no network, not even loopback
-        config.KernelManager.connection_file = str(scratch / "runtime" / "kernel.json")
-        config.KernelManager.ip = str(ipc_dir / "kernel")
+        for name, value in place.manager_settings().items():  # IPC: the sandbox has no network, not even loopback
+            setattr(config.KernelManager, name, value)
         from nbgrader.apps import NbGraderAPI
 
         api = NbGraderAPI(config=config)
@@ -346,7 +341,6 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
         result.problems += _limit_problems(notebooks)
     finally:
         quotas.close()
-        shutil.rmtree(ipc_dir, ignore_errors=True)
         if not job.keep_scratch:
             for name in resources.QUOTA_FOLDERS:
                 shutil.rmtree(work / name, ignore_errors=True)

@@ -7,13 +7,16 @@ Kernel and grader talk over IPC sockets in a short folder of their own (there is
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterator
 
 from autograder.owned import owned_folder
 from autograder.settings import GradingSettings, Limits
@@ -86,31 +89,59 @@ class Sandbox(ABC):
     def probe(self, settings: GradingSettings) -> None:
         """Start a trivial kernel through the exact kernelspec grading uses; raise SandboxUnavailable if it fails."""
         root = owned_folder("probe")
-        ipc_dir = owned_folder("ipc")
         try:
-            scratch = root / "scratch"
-            prepare_scratch(scratch)
-            prepare_scratch(ipc_dir, subfolders=())
-            jupyter_path = install_kernelspec(self, scratch, ipc_dir, settings)
-            answer = _run_trivial_kernel(jupyter_path, scratch, ipc_dir)
+            with kernel_place(self, root / "scratch", settings) as place:
+                answer = _run_trivial_kernel(place)
         except Exception as error:  # noqa: BLE001 - whatever failed, the sandbox does not work here
             raise SandboxUnavailable(f"the {self.name} sandbox could not start a kernel "
                                      f"({type(error).__name__}: {error}). {self.install_hint}") from None
         finally:
             shutil.rmtree(root, ignore_errors=True)
-            shutil.rmtree(ipc_dir, ignore_errors=True)
         if answer != "42":
             raise SandboxUnavailable(f"the {self.name} sandbox started a kernel that did not compute 6 * 7 "
                                      f"(got {answer!r}). {self.install_hint}")
 
 
-def _run_trivial_kernel(jupyter_path: Path, scratch: Path, ipc_dir: Path) -> str:
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
+@dataclass(frozen=True)
+class KernelPlace:
+    """Where one sandboxed kernel runs: its writable scratch, its socket folder and the kernelspec that starts it."""
 
-    specs = KernelSpecManager(kernel_dirs=[str(jupyter_path / "kernels")])
-    manager = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs, transport="ipc",
-                            ip=str(ipc_dir / "kernel"), connection_file=str(scratch / "runtime" / "kernel.json"))
+    scratch: Path
+    ipc_dir: Path
+    jupyter_path: Path
+
+    def manager_settings(self) -> dict[str, Any]:
+        """The ``KernelManager`` settings that start this kernel over IPC (the sandbox has no network)."""
+        return {"transport": "ipc", "ip": str(self.ipc_dir / "kernel"),
+                "connection_file": str(self.scratch / "runtime" / "kernel.json")}
+
+    def kernel_manager(self):
+        """A ``KernelManager`` for this place's sandboxed kernel (not started)."""
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import KernelManager
+
+        specs = KernelSpecManager(kernel_dirs=[str(self.jupyter_path / "kernels")])
+        return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs, **self.manager_settings())
+
+
+@contextlib.contextmanager
+def kernel_place(sandbox: Sandbox, scratch: Path, settings: GradingSettings,
+                 hide: tuple[Path, ...] = ()) -> Iterator[KernelPlace]:
+    """Prepare ``scratch``, a short socket folder and the kernelspec; remove the socket folder afterwards.
+
+    zmq IPC socket paths must stay under ~100 characters, so the sockets get a short folder of their own.
+    """
+    ipc_dir = owned_folder("ipc")
+    try:
+        prepare_scratch(scratch)
+        prepare_scratch(ipc_dir, subfolders=())
+        yield KernelPlace(scratch, ipc_dir, install_kernelspec(sandbox, scratch, ipc_dir, settings, hide))
+    finally:
+        shutil.rmtree(ipc_dir, ignore_errors=True)
+
+
+def _run_trivial_kernel(place: KernelPlace) -> str:
+    manager = place.kernel_manager()
     manager.start_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         client = manager.client()

@@ -19,7 +19,6 @@ import nbformat
 
 from autograder import course, sandboxes
 from autograder.job import Job
-from autograder.owned import owned_folder
 from autograder.verify.judge import Verdict
 from autograder.errors import GraderFailed
 
@@ -81,8 +80,6 @@ def _with_reference_cells(submitted: nbformat.NotebookNode, master: nbformat.Not
 
 def run(job: Job, notebook: str, submitted: nbformat.NotebookNode, chosen: Plan, hide: tuple[Path, ...]) -> Path:
     """Run the notebook with the reference cells in a fresh sandboxed kernel; returns the artifacts folder."""
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     master = nbformat.read(course.SOLUTIONS / job.assignment / f"{notebook}.ipynb", as_version=4)
@@ -90,15 +87,9 @@ def run(job: Job, notebook: str, submitted: nbformat.NotebookNode, chosen: Plan,
     root = Path(job.work) / "rescue"
     shutil.rmtree(root, ignore_errors=True)
     scratch = root / "scratch"
-    ipc_dir = owned_folder("ipc")
-    try:
-        sandboxes.prepare_scratch(scratch)
-        sandboxes.prepare_scratch(ipc_dir, subfolders=())
-        sandbox = sandboxes.backend(job.settings.sandbox)
-        jupyter_path = sandboxes.install_kernelspec(sandbox, scratch, ipc_dir, job.settings, hide)
-        manager = KernelManager(kernel_name=sandboxes.base.KERNEL_NAME, transport="ipc", ip=str(ipc_dir / "kernel"),
-                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(jupyter_path / "kernels")]),
-                                connection_file=str(scratch / "runtime" / "kernel.json"))
+    sandbox = sandboxes.backend(job.settings.sandbox)
+    with sandboxes.kernel_place(sandbox, scratch, job.settings, hide) as place:
+        manager = place.kernel_manager()
         try:
             manager.start_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             client = manager.client()
@@ -119,8 +110,6 @@ def run(job: Job, notebook: str, submitted: nbformat.NotebookNode, chosen: Plan,
             pass
         finally:
             manager.shutdown_kernel(now=True)
-    finally:
-        shutil.rmtree(ipc_dir, ignore_errors=True)
     return scratch / "artifacts"
 
 
