@@ -36,7 +36,7 @@ def reference_model():
 def _confusion_data():
     from helpers import data
 
-    return data.load("cifar10", train_size=10, check_size=CONFUSION_IMAGES, seed=7).test
+    return data.load("cifar10", train_size=10, test_size=CONFUSION_IMAGES, seed=7).test
 
 
 def inputs() -> dict:
