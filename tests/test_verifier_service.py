@@ -8,7 +8,9 @@ import signal
 import numpy as np
 import pytest
 
+from autograder import course
 from autograder.verify import service
+from autograder.verify.judge import checks_for
 from autograder.verify.service import VerifierService, VerifierUnavailable, request
 
 GIB = 2**30
@@ -36,12 +38,14 @@ def test_it_writes_probe_inputs_once_and_copies_them(verifier, mirror, tmp_path)
             assert all(np.array_equal(a, b) for a, b in zip(copied.get_weights(), expected.get_weights()))
 
 
-def test_missing_artifacts_are_failed_checks_with_reasons(verifier, mirror, tmp_path):
-    answer = request(verifier.address(str(mirror), 4 * GIB), {"op": "judge", "assignment": "a2_depth_bn_dropout",
+@pytest.mark.parametrize("assignment", course.assignments())
+def test_missing_artifacts_are_failed_checks_with_reasons(verifier, mirror, tmp_path, assignment):
+    """Every check of every assignment runs (no check itself breaks) and fails with a reason on empty evidence."""
+    answer = request(verifier.address(str(mirror), 4 * GIB), {"op": "judge", "assignment": assignment,
                                                          "artifacts": str(tmp_path), "probe": str(tmp_path),
                                                          "budget": "smoke"})
     verdicts = answer["verdicts"]
-    assert [v["test"] for v in verdicts] == ["test_build_mlp", "test_trained", "test_results", "test_weight_spread"]
+    assert [v["test"] for v in verdicts] == list(checks_for(assignment).CHECKS)
     assert not any(v["passed"] for v in verdicts) and all(v["message"] for v in verdicts)
 
 
