@@ -92,14 +92,15 @@ def structure(model) -> list[str]:
     return [k for k in kinds if k not in ("InputLayer", "Activation", "ReLU")]
 
 
-def batchnorm_momenta(model) -> list[float]:
-    """The momentum of every BatchNormalization layer of ``model``, in order."""
-    return [float(layer.momentum) for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
+def wrong_batchnorm_momenta(model, momentum: float) -> list[float]:
+    """The momenta other than ``momentum`` that ``model``'s BatchNormalization layers use (none: all is well)."""
+    return sorted({float(layer.momentum) for layer in model.layers
+                   if type(layer).__name__ == "BatchNormalization" and abs(float(layer.momentum) - momentum) > 1e-9})
 
 
 def check_batchnorm_momentum(model, momentum: float, *, what: str | None = None) -> None:
     """Every BatchNormalization layer uses ``momentum`` (the budget's: its moving averages settle within it)."""
-    wrong = sorted({m for m in batchnorm_momenta(model) if abs(m - momentum) > 1e-9})
+    wrong = wrong_batchnorm_momenta(model, momentum)
     if wrong:
         _fail(f"{what or model.name} has BatchNormalization layers with momentum {', '.join(f'{m:g}' for m in wrong)}; "
               f"this budget's is {momentum:g}: write BatchNormalization(momentum=BUDGET.batchnorm_momentum).")

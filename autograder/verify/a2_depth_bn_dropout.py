@@ -7,10 +7,11 @@ import re
 import numpy as np
 
 from autograder.verify.evidence import Evidence
-from autograder.verify.artifacts import Compiled, Table, Unusable, named_histories
+from autograder.verify.artifacts import Compiled, Table, Unusable, load_model, named_histories
 from autograder.verify.probe import Call
-from autograder.verify.rules import accuracy, describe, hidden_block, matches, number, parameters, require, tokens
-from helpers import tables
+from autograder.verify.rules import (accuracy, describe, hidden_block, matches, number, parameters, require, shows,
+                                     tokens)
+from helpers.checks import wrong_batchnorm_momenta
 
 DEPTHS = {2: (256, 64), 3: (512, 256, 128), 5: (512, 256, 128, 64, 32)}
 VARIANTS = {"plain": (False, 0.0), "BN": (True, 0.0), "BN + Dropout": (True, 0.5)}
@@ -45,10 +46,10 @@ def check_build_mlp(evidence: Evidence) -> None:
             require(matches(tokens(model), pattern),
                     f"{call} has layers {' → '.join(tokens(model))}, expected {describe(pattern)}")
             momentum = evidence.budget.batchnorm_momentum
-            wrong = sorted({float(layer.momentum) for layer in model.layers
-                            if type(layer).__name__ == "BatchNormalization" and abs(layer.momentum - momentum) > 1e-9})
-            require(not wrong, f"{call} has BatchNormalization layers with momentum {', '.join(map(str, wrong))}; the "
-                    f"grader's budget's is {momentum:g}: write BatchNormalization(momentum=BUDGET.batchnorm_momentum)")
+            wrong = wrong_batchnorm_momenta(model, momentum)
+            require(not wrong, f"{call} has BatchNormalization layers with momentum "
+                    f"{', '.join(f'{m:g}' for m in wrong)}; the grader's budget's is {momentum:g}: write "
+                    "BatchNormalization(momentum=BUDGET.batchnorm_momentum)")
 
 
 def spread_model():
@@ -85,8 +86,8 @@ def check_trained(evidence: Evidence) -> None:
     require(set(found) == EXPECTED_NAMES, "histories must hold what fit returned for each of the nine models, keyed "
             "like trained")
     epochs = evidence.budget.epochs
-    models = evidence.notebook.models("trained")
-    for name, model in models.items():
+    for name, path in files.items():
+        model = load_model(path)
         depth, variant, bn, dropout = _config(name)
         words = tokens(model)
         require(sum(w.startswith("Dense") for w in words) == depth + 1, f"{name}: the model has the wrong depth")
@@ -109,11 +110,6 @@ def check_trained(evidence: Evidence) -> None:
                 "this model's fit")
 
 
-def _shows(cell: str, expected: float) -> bool:
-    number(cell)  # a cell that shows no number fails with that message
-    return tables.shows(cell, expected)
-
-
 def check_results(evidence: Evidence) -> None:
     found = named_histories(evidence.notebook, "histories")
     table = Table.read(evidence.notebook, "results_table")
@@ -132,11 +128,11 @@ def check_results(evidence: Evidence) -> None:
                 f"the table's row {name!r} shows widths {widths.strip()!r}: its model's are "
                 f"{'-'.join(map(str, expected_widths))}")
         expected_size = PARAMETERS[(expected_widths, bn)][0]
-        require(_shows(size, expected_size), f"the table's row {name!r} shows {size.strip()} parameters; its model has "
+        require(shows(size, expected_size), f"the table's row {name!r} shows {size.strip()} parameters; its model has "
                 f"{expected_size:,} (model.count_params(), trainable and non-trainable)")
         for header, cell, value in (("train acc (%)", train, history.train_accuracy),
                                     ("val acc (%)", val, history.val_accuracy)):
-            require(_shows(cell, 100 * value), f"the table's {header!r} for {name} is {cell.strip()}, but its History "
+            require(shows(cell, 100 * value), f"the table's {header!r} for {name} is {cell.strip()}, but its History "
                     f"ends at {100 * value:.4f}")
 
 

@@ -139,6 +139,12 @@ def number(text: str) -> float:
         raise Failed(f"the table value {str(text)[:20]!r} is not a number") from None
 
 
+def shows(cell: str, expected: float) -> bool:
+    """Whether a table cell shows ``expected`` to its printed precision; a cell that shows no number fails saying so."""
+    number(cell)
+    return tables.shows(cell, expected)
+
+
 @dataclass(frozen=True)
 class Column:
     """A table column holding a record's ``attribute`` times ``scale``, to the precision the cell is printed with."""
@@ -160,6 +166,5 @@ def table_matches_records(table, key_column: str, found: Mapping[Any, Any], *, k
     for header, column in columns.items():
         for row_key, cell in zip(keys, table.column(header)):
             expected = column.scale * getattr(found[row_key], column.attribute)
-            number(cell)  # a cell that shows no number fails with that message
-            require(tables.shows(cell, expected),
+            require(shows(cell, expected),
                     f"the table's {header!r} for {row_key} is {cell.strip()}, but its record says {expected:.4f}")
