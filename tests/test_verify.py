@@ -151,6 +151,10 @@ def test_artifacts_are_read_as_data_only(tmp_path):
         folder.array("missing")
     lambda_model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Lambda(lambda x: x * 2)])
     lambda_model.save(tmp_path / "sneaky.keras")
+    plain = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(2)])
+    plain.save(tmp_path / "uncompiled.keras")  # Keras writes an empty compile_config
+    with pytest.raises(artifacts.Unusable, match="uncompiled was not compiled"):
+        artifacts.Compiled.read(tmp_path / "uncompiled.keras")
     with pytest.raises(artifacts.Unusable, match="standard Keras layers"):
         folder.model("sneaky")
 

@@ -93,7 +93,10 @@ def check_trained(evidence: Evidence) -> None:
         require(sum(w.startswith("Dense") for w in words) == depth + 1, f"{name}: the model has the wrong depth")
         require(("BN" in words) == bn and any(w.startswith("Dropout") for w in words) == bool(dropout),
                 f"{name}: the model is not the {variant} variant")
-        compiled = Compiled.read(files[name])
+        try:
+            compiled = Compiled.read(path)
+        except Unusable:
+            raise Unusable(f"trained[{name!r}] was never compiled: keep the model you compiled and trained") from None
         require(compiled.optimizer == "adam" and abs(compiled.learning_rate - 1e-3) < 1e-9
                 and compiled.loss == "categorical_crossentropy" and "accuracy" in compiled.metrics,
                 f"{name} is compiled with {compiled.optimizer} (learning rate {compiled.learning_rate:g}), loss "

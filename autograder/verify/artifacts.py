@@ -57,7 +57,7 @@ def compile_config(path: Path) -> dict:
         raise
     except Exception as error:  # noqa: BLE001 - whatever the file holds, it is not a saved Keras model
         raise Unusable(f"{path.stem} is not a saved Keras model ({type(error).__name__})") from None
-    if not isinstance(found, dict):
+    if not isinstance(found, dict) or not found.get("optimizer"):  # Keras writes {} for a model never compiled
         raise Unusable(f"{path.stem} was not compiled (model.compile) when it was saved")
     return found
 
