@@ -53,6 +53,56 @@ for depth, widths in DEPTHS.items():
 '''
 
 
+def _a3_training(*, kept: str = "model") -> str:
+    """Assignment 3's training cell as the master writes it, with the model kept written another (wrong) way."""
+    return f'''
+VARIANTS = {{"base": dict(), "extra block": dict(extra_block=True), "base + BN": dict(batchnorm=True)}}
+cnns, histories, fit_seconds = {{}}, {{}}, {{}}
+for name, options in VARIANTS.items():
+    keras.utils.set_random_seed(0)
+    model = build_cnn(**options)
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    started = time.perf_counter()
+    histories[name] = model.fit(x_train, y_train, batch_size=BUDGET.cnn_batch_size, epochs=BUDGET.cifar_epochs,
+                                validation_data=(x_test, y_test), verbose=0)
+    fit_seconds[name] = time.perf_counter() - started
+    cnns[name] = {kept}
+'''
+
+
+def _a3_build(*, batchnorm: str = "layers.BatchNormalization(momentum=BUDGET.batchnorm_momentum)",
+              filters: str = "(32, 64, 128) + ((256,) if extra_block else ())") -> str:
+    """Assignment 3's build_cnn as the master writes it, with one part written another (wrong) way."""
+    return f'''
+def build_cnn(extra_block=False, batchnorm=False):
+    model = keras.Sequential([keras.Input(shape=(32, 32, 3))])
+    for filters in {filters}:
+        model.add(layers.Conv2D(filters, 3, padding="same", activation="relu"))
+        if batchnorm:
+            model.add({batchnorm})
+        model.add(layers.MaxPooling2D(2))
+    model.add(layers.Flatten())
+    for units in (128, 64):
+        model.add(layers.Dense(units, activation="relu"))
+        if batchnorm:
+            model.add({batchnorm})
+    model.add(layers.Dense(10, activation="softmax"))
+    return model
+'''
+
+
+def _a3_table(*, rows: str = "VARIANTS", per_epoch: str = "fit_seconds[name] / len(h['loss'])") -> str:
+    """Assignment 3's results table, with its rows or its time per epoch written another (wrong) way."""
+    return f'''
+results_table = PrettyTable(["model", "parameters", "train acc (%)", "val acc (%)", "s per epoch"])
+for name in {rows}:
+    h = histories[name].history
+    results_table.add_row([name, cnns[name].count_params(), f"{{100 * h['accuracy'][-1]:.2f}}",
+                           f"{{100 * h['val_accuracy'][-1]:.2f}}", f"{{{per_epoch}:.1f}}"])
+print(results_table)
+'''
+
+
 MUTATIONS = (
     Mutation("shared_noise_vector", "a1_noise_mlp", "add_noise", '''
 def add_noise(images, scale, loc=0.0, seed=None):
@@ -220,51 +270,16 @@ print(results_table)
 def weight_spread(model):
     return [float(np.std(w)) for w in model.get_weights()]
 ''', ("test_weight_spread",)),
-    Mutation("missing_extra_block", "a3_cifar_cnn", "build_cnn", '''
-def build_cnn(extra_block=False, batchnorm=False):
-    model = keras.Sequential([keras.Input(shape=(32, 32, 3))])
-    for filters in (32, 64, 128):
-        model.add(layers.Conv2D(filters, 3, padding="same", activation="relu"))
-        if batchnorm:
-            model.add(layers.BatchNormalization())
-        model.add(layers.MaxPooling2D(2))
-    model.add(layers.Flatten())
-    for units in (128, 64):
-        model.add(layers.Dense(units, activation="relu"))
-        if batchnorm:
-            model.add(layers.BatchNormalization())
-    model.add(layers.Dense(10, activation="softmax"))
-    return model
-''', ("test_build_cnn",)),
-    Mutation("untrained_cnns", "a3_cifar_cnn", "build_cnn", f'''
-def build_cnn(extra_block=False, batchnorm=False):
-    model = keras.Sequential([keras.Input(shape=(32, 32, 3))])
-    for filters in (32, 64, 128) + ((256,) if extra_block else ()):
-        model.add(layers.Conv2D(filters, 3, padding="same"))
-        if batchnorm:
-            model.add(layers.BatchNormalization())
-        model.add(layers.Activation("relu"))
-        model.add(layers.MaxPooling2D(2))
-    model.add(layers.Flatten())
-    for units in (128, 64):
-        model.add(layers.Dense(units))
-        if batchnorm:
-            model.add(layers.BatchNormalization())
-        model.add(layers.Activation("relu"))
-    model.add(layers.Dense(10, activation="softmax"))
-    {ZERO_LR}
-    return model
-''', ("test_trained",)),
-    Mutation("table_of_two_models", "a3_cifar_cnn", "results_table", '''
-per_epoch = ("s per epoch", lambda r: f"{r.wall_time_s / r.epochs:.1f}")
-results_table = tables.comparison_table(records[:2], columns=tables.DEFAULT_COLUMNS[:4] + (per_epoch,))
-print(results_table)
-''', ("test_results_table",)),
-    Mutation("time_per_epoch_is_the_total", "a3_cifar_cnn", "results_table", '''
-per_epoch = ("s per epoch", lambda r: f"{r.wall_time_s:.1f}")
-results_table = tables.comparison_table(records, columns=tables.DEFAULT_COLUMNS[:4] + (per_epoch,))
-print(results_table)
-''', ("test_results_table",)),
+    Mutation("missing_extra_block", "a3_cifar_cnn", "build_cnn", _a3_build(filters="(32, 64, 128)"),
+             ("test_build_cnn",)),
+    Mutation("cnn_batchnorm_default_momentum", "a3_cifar_cnn", "build_cnn",
+             _a3_build(batchnorm="layers.BatchNormalization()"), ("test_build_cnn",)),
+    Mutation("keeps_an_untrained_cnn", "a3_cifar_cnn", "train_all", _a3_training(kept="build_cnn(**options)"),
+             ("test_trained",)),
+    Mutation("table_of_two_models", "a3_cifar_cnn", "results_table", _a3_table(rows='["base", "extra block"]'),
+             ("test_results_table",)),
+    Mutation("time_per_epoch_is_the_total", "a3_cifar_cnn", "results_table", _a3_table(per_epoch="fit_seconds[name]"),
+             ("test_results_table",)),
     Mutation("confusion_transposed", "a3_cifar_cnn", "confusion", '''
 def confusion_matrix(model, x, y):
     predicted = np.argmax(model.predict(x, verbose=0), axis=1)
@@ -392,34 +407,42 @@ def weight_spread(model):
     ), ("test_build_mlp", "test_trained", "test_results", "test_weight_spread")),
     Variant("a3_other_style", "a3_cifar_cnn", (
         ("build_cnn", """
+BN_MOMENTUM = BUDGET.batchnorm_momentum
+
 def build_cnn(extra_block=False, batchnorm=False):
     x = inputs = keras.Input(shape=(32, 32, 3))
     for filters in [32, 64, 128, 256][: 4 if extra_block else 3]:
         x = layers.Conv2D(filters, (3, 3), padding="same", activation="relu")(x)
         if batchnorm:
-            x = layers.BatchNormalization()(x)
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
         x = layers.MaxPooling2D()(x)
     x = layers.Flatten()(x)
     for units in (128, 64):
         x = layers.Dense(units, activation="relu")(x)
         if batchnorm:
-            x = layers.BatchNormalization()(x)
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
     return keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
 """),
         ("train_all", """
+from time import perf_counter
 VARIANTS = {"base": dict(), "extra block": dict(extra_block=True), "base + BN": dict(batchnorm=True)}
-cnns, records = {}, []
+cnns, histories, fit_seconds = {}, {}, {}
 for name in VARIANTS:
-    model = build_cnn(**VARIANTS[name])
-    run = training.fit(model, x_train, y_train, validation_data=(x_test, y_test), name=name)
-    cnns[name], records = model, records + [run]
+    keras.utils.set_random_seed(0)
+    cnn = build_cnn(**VARIANTS[name])
+    cnn.compile(loss=keras.losses.CategoricalCrossentropy(), optimizer=keras.optimizers.Adam(),
+                metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
+    began = perf_counter()
+    run = cnn.fit(x=x_train, y=y_train, validation_data=(x_test, y_test), epochs=BUDGET.cifar_epochs,
+                  batch_size=BUDGET.cnn_batch_size, shuffle=True, verbose=0)
+    cnns[name], histories[name], fit_seconds[name] = cnn, run, perf_counter() - began
 """),
         ("results_table", """
-from prettytable import PrettyTable
-results_table = PrettyTable(["Model", "Parameters", "Val acc (%)", "s per epoch"])
-for r in records:
-    results_table.add_row([r.name, cnns[r.name].count_params(), round(100 * r.val_accuracy, 2),
-                           round(r.wall_time_s / r.epochs, 2)])
+results_table = PrettyTable()
+results_table.field_names = ["Model", "Parameters", "Train acc (%)", "Val acc (%)", "s per epoch"]
+for name, run in sorted(histories.items(), key=lambda item: -item[1].history["val_accuracy"][-1]):
+    results_table.add_row([name, cnns[name].count_params(), round(100 * run.history["accuracy"][-1], 3),
+                           f"{run.history['val_accuracy'][-1]:.2%}", round(fit_seconds[name] / BUDGET.cifar_epochs, 2)])
 print(results_table)
 """),
         ("confusion", """

@@ -17,14 +17,15 @@ import numpy as np
 def _assignment_models(budget):
     from reference import models
 
-    # a2's nine as its master builds them: He-normal initialisation, the budget's BatchNorm momentum
+    # as the masters build them: a2's nine with He-normal initialisation; BatchNorm with the budget's momentum
     mlps = [lambda w=w, b=b, d=d: models.mlp(w, batchnorm=b, dropout=d, initializer="he_normal",
                                              batchnorm_momentum=budget.batchnorm_momentum)
             for w in ((256, 64), (512, 256, 128), (512, 256, 128, 64, 32)) for b, d in ((False, 0.0), (True, 0.0), (True, 0.5))]
     return {"a1_noise_mlp": ("mnist", [lambda: models.mlp((512, 512), dropout=0.2)] * 7),
             "a2_depth_bn_dropout": ("mnist", mlps),
             "a3_cifar_cnn": ("cifar10", [models.cnn, lambda: models.cnn((32, 64, 128, 256)),
-                                         lambda: models.cnn(batchnorm=True)])}
+                                         lambda: models.cnn(batchnorm=True,
+                                                            batchnorm_momentum=budget.batchnorm_momentum)])}
 
 
 def _train_as_students_write_it(build, dataset, budget) -> float:

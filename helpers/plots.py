@@ -166,10 +166,10 @@ def confusion_matrix(counts: np.ndarray, class_names: Sequence[str], *, title: s
     return fig
 
 
-def time_bars(records: Sequence[RunRecord], *, title: str = "Training time") -> Figure:
-    """Horizontal bars of each run's wall-clock training time."""
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(records) + 1.5))
-    ax.barh([r.name for r in records], [r.wall_time_s for r in records], color="C0")
+def time_bars(seconds: Mapping[str, float], *, title: str = "Training time") -> Figure:
+    """Horizontal bars of each model's training time: ``seconds`` maps a model's name to its seconds."""
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(seconds) + 1.5))
+    ax.barh([str(name) for name in seconds], [float(s) for s in seconds.values()], color="C0")
     ax.set_xlabel("training time (s)")
     ax.set_ylabel("model")
     ax.set_title(title)

@@ -66,6 +66,7 @@ def cnn(
     dense: Sequence[int] = (128, 64),
     *,
     batchnorm: bool = False,
+    batchnorm_momentum: float = 0.99,
     dropout: float = 0.0,
     input_shape: tuple[int, int, int] = (32, 32, 3),
     n_classes: int = 10,
@@ -75,19 +76,19 @@ def cnn(
 
     ``cnn()`` is the assignment's 364,426-parameter base CNN; ``cnn((32, 64, 128, 256))`` adds
     the extra block; ``batchnorm=True`` puts BatchNormalization after every conv and hidden
-    dense layer (before the ReLU).
+    dense layer (before the ReLU), with momentum ``batchnorm_momentum``.
     """
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     for i, n_filters in enumerate(filters, start=1):
         x = layers.Conv2D(n_filters, 3, padding="same", name=f"conv_{i}")(x)
         if batchnorm:
-            x = layers.BatchNormalization(name=f"conv_batchnorm_{i}")(x)
+            x = layers.BatchNormalization(momentum=batchnorm_momentum, name=f"conv_batchnorm_{i}")(x)
         x = layers.Activation("relu", name=f"conv_relu_{i}")(x)
         x = layers.MaxPooling2D(2, name=f"pool_{i}")(x)
     x = layers.Flatten(name="flatten")(x)
     for i, width in enumerate(dense, start=1):
-        x = _dense_block(x, width, i, batchnorm=batchnorm, dropout=dropout)
+        x = _dense_block(x, width, i, batchnorm=batchnorm, dropout=dropout, momentum=batchnorm_momentum)
     outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
     default_name = "cnn_" + "-".join(str(f) for f in filters) + ("_bn" if batchnorm else "")
     return keras.Model(inputs, outputs, name=name or default_name)

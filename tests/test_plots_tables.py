@@ -63,8 +63,9 @@ def test_confusion_matrix_and_time_bars():
     ax = fig.axes[0]
     assert ax.get_title() == "CM" and ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
     assert ax.texts[13].get_text() == "13"
-    fig = plots.time_bars([record("a", 0.5), record("b", 0.6)])
-    assert [p.get_width() for p in fig.axes[0].patches] == [1.5, 1.5]
+    fig = plots.time_bars({"a": 1.5, "b": 2.25})
+    assert [p.get_width() for p in fig.axes[0].patches] == [1.5, 2.25]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a", "b"]
 
 
 def test_weight_violins_one_per_layer():

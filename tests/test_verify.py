@@ -186,14 +186,17 @@ def test_submitted_nbgrader_metadata_is_replaced_by_the_releases():
          "ordinary cell"]
 
 
-def test_a_table_is_checked_row_by_row_against_the_records():
-    from autograder.verify.artifacts import Record, Table
+def test_a_table_is_checked_row_by_row_against_the_histories():
+    from autograder.verify.artifacts import History, Table
     from autograder.verify.rules import Failed, number, table_matches_records
 
-    found = {0.1: Record("scale 0.1", 0.9812, 0.99, {"value": 0.1}), 4.0: Record("scale 4.0", 0.6647, 0.95, {})}
+    def history(val_accuracy):
+        return History({"loss": [0.5], "accuracy": [0.99], "val_loss": [0.4], "val_accuracy": [val_accuracy]})
+
+    found = {0.1: history(0.9812), 4.0: history(0.6647)}
     table = Table(["Noise scale", "val acc (%)"], [["0.1", "98.12"], ["4.0", "66.47"]])
     table_matches_records(table, "noise scale", found, key=number)
-    with pytest.raises(Failed, match="for 4.0 is 70.00, but its record says 66.47"):
+    with pytest.raises(Failed, match="for 4.0 is 70.00, but its History ends at 66.47"):
         table_matches_records(Table(table.field_names, [["0.1", "98.12"], ["4.0", "70.00"]]), "noise scale", found,
                               key=number)
     with pytest.raises(Failed, match="expected one row for each"):
@@ -208,18 +211,15 @@ def test_records_and_tables_with_odd_values_fail_the_check_instead_of_stopping_t
     import json
 
     from autograder.verify.evidence import Evidence
-    from autograder.verify.artifacts import Folder, Table, Unusable, one_record
+    from autograder.verify.artifacts import Folder, Table, Unusable
     from autograder.verify.probe import ProbeOutputs
     from autograder.verify.rules import Failed
     from helpers.budget import get_budget
 
-    def record(name, value):
-        return {"record": {"name": name, "val_accuracy": 0.9, "train_accuracy": 0.9, "extra": {"value": value}}}
-
     def history(odd):
         return {"history": {"loss": [0.5], "accuracy": [0.9], "val_loss": [0.4], "val_accuracy": odd}}
 
-    a1, a2 = checks_for("a1_noise_mlp"), checks_for("a2_depth_bn_dropout")
+    a1, a2, a3 = checks_for("a1_noise_mlp"), checks_for("a2_depth_bn_dropout"), checks_for("a3_cifar_cnn")
     for odd in ("0.9", [None], None, {"v": 1}, [float("nan")], [], [[0.1]]):
         histories = [history([0.9])] * (len(a1.SCALES) - 1) + [history(odd)]
         (tmp_path / "sweep_histories.json").write_text(json.dumps(histories))
@@ -244,9 +244,18 @@ def test_records_and_tables_with_odd_values_fail_the_check_instead_of_stopping_t
                                                                "rows": [["a", "1.0"], ["b"]]}}))
     with pytest.raises(Unusable, match="row 2 has 1 cells for 2 columns"):
         Table.read(Folder(tmp_path), "short")
-    (tmp_path / "two.json").write_text(json.dumps([record("a", 1), record("b", 2)]))
-    with pytest.raises(Unusable, match="must be one training record"):
-        one_record(Folder(tmp_path), "two")
+    names = sorted(a3.NAMES)
+    (tmp_path / "histories.json").write_text(json.dumps({n: history([0.9]) for n in names}))
+    for odd in ("41.2", None, True, [1.0], float("inf")):
+        (tmp_path / "fit_seconds.json").write_text(json.dumps({n: 1.0 for n in names[1:]} | {names[0]: odd}))
+        with pytest.raises(Unusable, match=f"fit_seconds\\[{names[0]!r}\\] is .*not a number"):
+            a3.check_results_table(evidence_)
+    (tmp_path / "fit_seconds.json").write_text(json.dumps([1.0, 2.0, 3.0]))
+    with pytest.raises(Unusable, match="fit_seconds is not a dict of numbers"):
+        a3.check_results_table(evidence_)
+    (tmp_path / "fit_seconds.json").write_text(json.dumps({n: 0.0 for n in names}))
+    with pytest.raises(Failed, match="is 0: the seconds its fit took"):
+        a3.check_results_table(evidence_)
 
 
 def test_a_step_judged_again_keeps_the_students_own_cell():

@@ -7,11 +7,11 @@ import re
 import numpy as np
 
 from autograder.verify.evidence import Evidence
-from autograder.verify.artifacts import Compiled, Table, Unusable, load_model, named_histories
+from autograder.verify.artifacts import Table, Unusable, load_model, named_histories
+from autograder.verify.fitting import check_compiled, check_fit
 from autograder.verify.probe import Call
-from autograder.verify.rules import (accuracy, describe, hidden_block, matches, number, parameters, require, shows,
-                                     tokens)
-from helpers.checks import wrong_batchnorm_momenta
+from autograder.verify.rules import (describe, hidden_block, matches, number, parameters, require,
+                                     require_batchnorm_momentum, shows, tokens)
 
 DEPTHS = {2: (256, 64), 3: (512, 256, 128), 5: (512, 256, 128, 64, 32)}
 VARIANTS = {"plain": (False, 0.0), "BN": (True, 0.0), "BN + Dropout": (True, 0.5)}
@@ -45,11 +45,7 @@ def check_build_mlp(evidence: Evidence) -> None:
             pattern = [p for w in widths for p in hidden_block(f"Dense({w})", bn, dropout)] + ["Dense(10)", "softmax"]
             require(matches(tokens(model), pattern),
                     f"{call} has layers {' → '.join(tokens(model))}, expected {describe(pattern)}")
-            momentum = evidence.budget.batchnorm_momentum
-            wrong = wrong_batchnorm_momenta(model, momentum)
-            require(not wrong, f"{call} has BatchNormalization layers with momentum "
-                    f"{', '.join(f'{m:g}' for m in wrong)}; the grader's budget's is {momentum:g}: write "
-                    "BatchNormalization(momentum=BUDGET.batchnorm_momentum)")
+            require_batchnorm_momentum(call, model, evidence.budget.batchnorm_momentum)
 
 
 def spread_model():
@@ -85,7 +81,6 @@ def check_trained(evidence: Evidence) -> None:
     found = named_histories(evidence.notebook, "histories")
     require(set(found) == EXPECTED_NAMES, "histories must hold what fit returned for each of the nine models, keyed "
             "like trained")
-    epochs = evidence.budget.epochs
     for name, path in files.items():
         model = load_model(path)
         depth, variant, bn, dropout = _config(name)
@@ -93,24 +88,9 @@ def check_trained(evidence: Evidence) -> None:
         require(sum(w.startswith("Dense") for w in words) == depth + 1, f"{name}: the model has the wrong depth")
         require(("BN" in words) == bn and any(w.startswith("Dropout") for w in words) == bool(dropout),
                 f"{name}: the model is not the {variant} variant")
-        try:
-            compiled = Compiled.read(path)
-        except Unusable:
-            raise Unusable(f"trained[{name!r}] was never compiled: keep the model you compiled and trained") from None
-        require(compiled.optimizer == "adam" and abs(compiled.learning_rate - 1e-3) < 1e-9
-                and compiled.loss == "categorical_crossentropy" and "accuracy" in compiled.metrics,
-                f"{name} is compiled with {compiled.optimizer} (learning rate {compiled.learning_rate:g}), loss "
-                f"{compiled.loss!r} and metrics {list(compiled.metrics)}: compile with optimizer=\"adam\", "
-                "loss=\"categorical_crossentropy\" and metrics=[\"accuracy\"]")
-        history = found[name]
-        require(history.epochs == epochs, f"histories[{name!r}]: fit was asked for {history.epochs} epochs; the "
-                f"grader's budget says {epochs}: train with epochs=BUDGET.epochs")
-        measured = accuracy(model, mnist.test.x, mnist.test.y)
-        require(measured >= evidence.threshold("mnist_depth_mlp"),
-                f"{name} reaches {measured:.1%} on the grader's test images: is it trained?")
-        require(abs(history.val_accuracy - measured) < 0.02, f"histories[{name!r}] ends at {history.val_accuracy:.1%} "
-                f"validation accuracy, but {name} reaches {measured:.1%} on the grader's images: keep the History of "
-                "this model's fit")
+        check_compiled(name, "trained", path)
+        check_fit(name, "histories", model, found[name], mnist.test.x, mnist.test.y, epochs=evidence.budget.epochs,
+                  epochs_setting="BUDGET.epochs", threshold=evidence.threshold("mnist_depth_mlp"))
 
 
 def check_results(evidence: Evidence) -> None:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers import tables
-
 from autograder.verify.evidence import Evidence
-from autograder.verify.artifacts import Table, Unusable, records
+from autograder.verify.artifacts import History, Table, Unusable, load_model, named_histories, named_numbers
+from autograder.verify.fitting import check_compiled, check_fit
 from autograder.verify.probe import Call
-from autograder.verify.rules import (describe, hidden_block, labels, matches, number, parameters, predictions,
-                                     require, table_matches_records, tokens)
+from autograder.verify.rules import (Column, describe, hidden_block, labels, matches, parameters, require,
+                                     require_batchnorm_momentum, shows, table_matches_records, tokens)
 
 # (extra_block, batchnorm) -> (total parameters, non-trainable), from the assignment text
 PARAMETERS = {(False, False): (364_426, 0), (True, False): (528_522, 0), (False, True): (366_090, 832)}
 NAMES = {"base": (False, False), "extra block": (True, False), "base + BN": (False, True)}
 CONFUSION_IMAGES = 300
+ACCURACIES = {"train acc (%)": Column("train_accuracy"), "val acc (%)": Column("val_accuracy")}
 
 
 def _call_name(extra: bool, bn: bool) -> str:
@@ -75,38 +75,56 @@ def check_build_cnn(evidence: Evidence) -> None:
         convolutions = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
         require(all(tuple(c.kernel_size) == (3, 3) and c.padding == "same" for c in convolutions),
                 f"{call}: use 3x3 kernels with padding='same'")
+        require_batchnorm_momentum(call, model, evidence.budget.batchnorm_momentum)
+
+
+def _histories(evidence: Evidence) -> dict[str, History]:
+    found = named_histories(evidence.notebook, "histories")
+    require(set(found) == set(NAMES), f"histories must hold what fit returned for each of the three models, keyed "
+            f"{sorted(NAMES)}; it holds {sorted(found)}")
+    return found
+
+
+def _fit_seconds(evidence: Evidence) -> dict[str, float]:
+    seconds = named_numbers(evidence.notebook, "fit_seconds")
+    require(set(seconds) == set(NAMES), f"fit_seconds must hold the seconds of each model's fit, keyed {sorted(NAMES)}; "
+            f"it holds {sorted(seconds)}")
+    for name, value in seconds.items():
+        require(value > 0, f"fit_seconds[{name!r}] is {value:g}: the seconds its fit took (time.perf_counter() "
+                "after fit minus before)")
+    return seconds
 
 
 def check_trained(evidence: Evidence) -> None:
     cifar = evidence.dataset("cifar10")
-    models = evidence.notebook.models("cnns")
-    require(set(models) == set(NAMES), f"cnns must hold the three models {sorted(NAMES)}")
-    found = {r.name: r for r in records(evidence.notebook, "records")}
-    require(set(found) == set(NAMES), "records must hold one record per model, named like the models")
+    files = evidence.notebook.model_files("cnns")
+    require(set(files) == set(NAMES), f"cnns must hold the three models {sorted(NAMES)}; it holds {sorted(files)}")
+    found = _histories(evidence)
+    _fit_seconds(evidence)
     for name, (extra, bn) in NAMES.items():
-        words = tokens(models[name])
+        model = load_model(files[name])
+        words = tokens(model)
         require(sum(w.startswith("Conv2D") for w in words) == (4 if extra else 3) and ("BN" in words) == bn,
                 f"cnns[{name!r}] is not the {name} model")
-        measured = float(np.mean(predictions(models[name], cifar.test.x) == labels(cifar.test.y)))
-        require(measured >= evidence.threshold("cifar_cnn"),
-                f"{name} reaches {measured:.1%} on the grader's test images: is it trained?")
-        require(abs(found[name].val_accuracy - measured) < 0.02, f"{name}: its record does not match the model")
+        check_compiled(name, "cnns", files[name])
+        check_fit(name, "histories", model, found[name], cifar.test.x, cifar.test.y, epochs=evidence.budget.cifar_epochs,
+                  epochs_setting="BUDGET.cifar_epochs", threshold=evidence.threshold("cifar_cnn"))
 
 
 def check_results_table(evidence: Evidence) -> None:
     table = Table.read(evidence.notebook, "results_table")
-    found = {r.name: r for r in records(evidence.notebook, "records")}
-    require(set(found) == set(NAMES), "records must hold one record per model, named like the models")
-    models = evidence.notebook.models("cnns")
-    table_matches_records(table, "model", found)
+    found = _histories(evidence)
+    seconds = _fit_seconds(evidence)
+    table_matches_records(table, "model", found, columns=ACCURACIES)
     for name, count, per_epoch in zip(table.column("model"), table.column("parameters"), table.column("s per epoch")):
-        model = models.get(name.strip())
-        require(model is not None and number(count) == parameters(model)[0],
-                f"the table's parameter count for {name.strip()} ({count}) is not its model's")
-        record = found[name.strip()]
-        require(number(per_epoch) > 0 and tables.shows(per_epoch, record.wall_time_s / record.epochs),
-                f"the table's 's per epoch' for {name.strip()} ({per_epoch.strip()}) is not its record's "
-                f"{record.wall_time_s / record.epochs:.1f} (wall_time_s / epochs)")
+        name = name.strip()
+        expected = PARAMETERS[NAMES[name]][0]
+        require(shows(count, expected), f"the table's row {name!r} shows {count.strip()} parameters; its model has "
+                f"{expected:,} (model.count_params())")
+        trained_epochs = len(found[name].per_epoch["loss"])
+        require(shows(per_epoch, seconds[name] / trained_epochs),
+                f"the table's 's per epoch' for {name} is {per_epoch.strip()}, but fit_seconds[{name!r}] / epochs is "
+                f"{seconds[name]:.1f} / {trained_epochs} = {seconds[name] / trained_epochs:.2f}")
 
 
 def check_confusion(evidence: Evidence) -> None:

@@ -134,56 +134,17 @@ class Folder:
             raise Unusable(f"{name} is not readable ({type(error).__name__})") from None
 
 
-@dataclass(frozen=True)
-class Record:
-    """The fields of a training record the checks use, validated."""
-
-    name: str
-    val_accuracy: float
-    train_accuracy: float
-    extra: dict
-    val_loss: float = float("nan")
-    wall_time_s: float = float("nan")
-    epochs: float = float("nan")
-
-    @classmethod
-    def parse(cls, value: Any, what: str) -> "Record":
-        try:
-            data = value["record"]
-            record = cls(name=str(data["name"]), val_accuracy=float(data["val_accuracy"]),
-                         train_accuracy=float(data["train_accuracy"]), extra=dict(data.get("extra") or {}),
-                         val_loss=float(data.get("val_loss", "nan")),
-                         wall_time_s=float(data.get("wall_time_s", "nan")), epochs=float(data.get("epochs", "nan")))
-        except (TypeError, KeyError, ValueError):
-            raise Unusable(f"{what} is not a training record made by training.fit") from None
-        return record
-
-    def extra_number(self, key: str) -> float:
-        """``extra[key]`` as a number; NaN (equal to nothing) when it is missing or not a number."""
-        value = self.extra.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            return float("nan")
-        try:
-            return float(value)
-        except ValueError:
-            return float("nan")
-
-
-def records(folder: Folder, name: str) -> list[Record]:
+def named_numbers(folder: Folder, name: str) -> dict[str, float]:
+    """The dict of numbers saved under ``name`` (like ``{"base": 41.2}``), by key."""
     value = folder.json(name)
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list):
-        raise Unusable(f"{name} is not a list of training records")
-    return [Record.parse(v, f"{name}[{i}]") for i, v in enumerate(value)]
-
-
-def one_record(folder: Folder, name: str) -> Record:
-    """The single training record saved under ``name``."""
-    found = records(folder, name)
-    if len(found) != 1:
-        raise Unusable(f"{name} must be one training record (the one training.fit returned), not {len(found)}")
-    return found[0]
+    if not isinstance(value, dict):
+        raise Unusable(f"{name} is not a dict of numbers (one per model name)")
+    found = {}
+    for key, number in value.items():
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+            raise Unusable(f"{name}[{key!r}] is {str(number)[:40]!r}, not a number")
+        found[str(key)] = float(number)
+    return found
 
 
 REPORTED = ("loss", "accuracy", "val_loss", "val_accuracy")

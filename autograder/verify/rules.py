@@ -9,6 +9,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from helpers import tables
+from helpers.checks import wrong_batchnorm_momenta
 
 
 class Failed(Exception):
@@ -97,6 +98,13 @@ def cross_entropy(model, x: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(-np.sum(y * np.log(clipped), axis=1)))
 
 
+def require_batchnorm_momentum(call: str, model, momentum: float) -> None:
+    """Every BatchNormalization layer of ``model`` (what ``call`` built) has the budget's ``momentum``."""
+    wrong = wrong_batchnorm_momenta(model, momentum)
+    require(not wrong, f"{call} has BatchNormalization layers with momentum {', '.join(f'{m:g}' for m in wrong)}; "
+            f"the grader's budget's is {momentum:g}: write BatchNormalization(momentum=BUDGET.batchnorm_momentum)")
+
+
 def declines(accuracies: Sequence[float], tolerance: float) -> bool:
     acc = list(accuracies)
     return acc[-1] < acc[0] and all(b <= a + tolerance for a, b in zip(acc, acc[1:]))
@@ -167,4 +175,4 @@ def table_matches_records(table, key_column: str, found: Mapping[Any, Any], *, k
         for row_key, cell in zip(keys, table.column(header)):
             expected = column.scale * getattr(found[row_key], column.attribute)
             require(shows(cell, expected),
-                    f"the table's {header!r} for {row_key} is {cell.strip()}, but its record says {expected:.4f}")
+                    f"the table's {header!r} for {row_key} is {cell.strip()}, but its History ends at {expected:.4f}")
