@@ -55,7 +55,7 @@ lab: $(STAMP)  ## JupyterLab on the student notebooks, nbgrader extensions on (p
 walkthrough: $(STAMP)  ## the self-study site in site/ from the recorded full-budget run (BUDGET=smoke|grade|full executes afresh)
 	$(BIN)/python -m autograder walkthrough --out site $(if $(BUDGET),--budget $(BUDGET))
 
-walkthrough-record: $(STAMP)  ## execute the masters at the full budget into walkthrough/full/ (about 100 min on 2 cores)
+walkthrough-record: $(STAMP)  ## execute the masters at the full budget into walkthrough/full/ (about 90 min on 2 cores)
 	$(BIN)/python -m autograder walkthrough --record $(ASSIGNMENTS)
 
 bench: $(STAMP)  ## training and grading benchmarks -> benchmarks/results/bench.{json,md}
