@@ -6,9 +6,12 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Collection
+from typing import TYPE_CHECKING, Collection
 
 from traitlets.config import Config
+
+if TYPE_CHECKING:
+    import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
@@ -62,16 +65,21 @@ def master_notebooks(assignment: str) -> list[Path]:
     return sorted((SOLUTIONS / assignment).glob("*.ipynb")) + sorted((RELEASES / assignment).glob("*.ipynb"))
 
 
+def released_notebooks(assignment: str) -> dict[str, nbformat.NotebookNode]:
+    """The released notebooks of an assignment by name (``noise_mlp``), read afresh: the one reader of them."""
+    import nbformat
+
+    return {path.stem: nbformat.read(path, as_version=4) for path in sorted((RELEASES / assignment).glob("*.ipynb"))}
+
+
 def setup_sources(assignment: str) -> list[str]:
     """Sources of the released code cells that run before the first answer cell (imports, data loading).
 
     Only code identical to these counts as the grader's own set-up; anything else is the student's.
     """
-    import nbformat
-
     sources = []
-    for path in sorted((RELEASES / assignment).glob("*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
+    for nb in released_notebooks(assignment).values():
+        for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
             if cell.metadata.get("nbgrader", {}).get("solution"):

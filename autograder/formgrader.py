@@ -21,6 +21,7 @@ import nbformat
 from autograder import course
 from autograder.preprocessors.remove_rubrics import RUBRIC_METADATA
 from autograder.errors import GraderFailed
+from autograder.store import ResultStore
 
 KINDS = ("submitted", "autograded", "feedback")
 
@@ -57,7 +58,7 @@ def build_course(out_dir: Path, db_url: str) -> Path:
     root = out_dir / "course"
     for kind in KINDS:
         shutil.rmtree(root / kind, ignore_errors=True)
-        for folder in sorted(out_dir.glob(f"work/jobs/*/course/{kind}/*/*")):
+        for folder in (f for job in ResultStore(out_dir).job_folders() for f in job.steps(kind)):
             shutil.copytree(folder, root / kind / folder.parent.name / folder.name)
     for path in sorted((root / "autograded").glob("*/*/*.ipynb")):
         nb = with_rubrics(nbformat.read(path, as_version=4), path.stem, path.parent.name)

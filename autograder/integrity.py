@@ -90,14 +90,14 @@ def _to_python(source: str) -> str:
 def scan_notebook(nb, release) -> list[str]:
     """Notes on the cells a student wrote: every cell that is not, id and source, a locked cell of ``release``
     (the submitted nbgrader metadata is not trusted)."""
-    from autograder.verify.definitions import locked_cells
+    from autograder.student_cells import is_students, locked_cells
 
     locked = locked_cells(release)
     sources = {}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        editable = (cell.get("id"), cell.source.strip()) not in locked
+        editable = is_students(cell, locked)
         try:
             tree = ast.parse(_to_python(cell.source))
         except SyntaxError:

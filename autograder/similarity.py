@@ -1,6 +1,7 @@
 """Pairs of submissions whose solution code is suspiciously similar (token fingerprints from copydetect).
 
-Each submission's code is what the student wrote: its answer cells and any cells it added. Code
+Each submission's code is what the student wrote (:mod:`autograder.student_cells`): its answer cells, any
+cells it added and any released cell it changed. Code
 is tokenised with variable names and comments normalised away, so renaming and re-commenting do
 not hide a copy; fingerprints of the released template and of the helpers are boilerplate and
 never count. A pair is reported when at least ``THRESHOLD`` of *both* submissions' remaining
@@ -19,6 +20,8 @@ from pathlib import Path
 import nbformat
 
 from autograder import course
+from autograder.store import ResultStore
+from autograder.student_cells import students_cells
 
 NOISE_TOKENS = 25  # copydetect's k: shorter matches are ignored
 GUARANTEE_TOKENS = 30  # matches this long are always found
@@ -35,10 +38,9 @@ class SimilarPair:
     highlighted: tuple[str, str]  # each side's code as HTML, shared regions in <mark>
 
 
-def student_code(nb: nbformat.NotebookNode, locked_ids: set[str]) -> str:
-    """The code a student wrote: every code cell except the released locked ones (matched by their id)."""
-    cells = [c.source for c in nb.cells
-             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade_id") not in locked_ids]
+def student_code(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> str:
+    """The code a student wrote: their code cells (:mod:`autograder.student_cells`), answer stubs left out."""
+    cells = [c.source for c in students_cells(nb, release) if c.cell_type == "code"]
     return "\n\n".join(s for s in cells if s.strip() and s.strip() != course.CODE_STUB)
 
 
@@ -51,19 +53,13 @@ def _fingerprint(name: str, code: str, boilerplate=None, *, every_kgram: bool = 
 
 
 def _boilerplate(assignment: str) -> list[int]:
-    """Fingerprints of the released notebook (whole, and its answer cells as a student's code reads them) and
+    """Fingerprints of the released notebooks (whole, and their answer cells as a student's code reads them) and
     of the helpers students import."""
-    released = [nbformat.read(p, as_version=4) for p in sorted((course.RELEASES / assignment).glob("*.ipynb"))]
+    released = course.released_notebooks(assignment).values()
     texts = ["\n\n".join(c.source for nb in released for c in nb.cells if c.cell_type == "code"),
-             "\n\n".join(student_code(nb, _locked_ids(assignment)) for nb in released),
+             "\n\n".join(student_code(nb, nb) for nb in released),
              "\n\n".join(p.read_text() for p in sorted((course.REPO / "helpers").glob("*.py")))]
     return sorted(set().union(*(_fingerprint("boilerplate", t, every_kgram=True).hashes for t in texts)))
-
-
-def _locked_ids(assignment: str) -> set[str]:
-    return {c.metadata["nbgrader"]["grade_id"] for p in sorted((course.RELEASES / assignment).glob("*.ipynb"))
-            for c in nbformat.read(p, as_version=4).cells
-            if c.metadata.get("nbgrader", {}).get("grade_id") and not c.metadata["nbgrader"].get("solution")}
 
 
 def similar_pairs(codes: dict[tuple[str, str], str], threshold: float = THRESHOLD) -> list[SimilarPair]:
@@ -87,11 +83,12 @@ def similar_pairs(codes: dict[tuple[str, str], str], threshold: float = THRESHOL
 
 def class_code(out_dir: Path) -> dict[tuple[str, str], str]:
     """The student code of every submitted notebook under ``OUT/work/jobs`` (the copies grading made)."""
-    codes, locked = {}, {}
-    for folder in sorted(out_dir.glob("work/jobs/*/course/submitted/*/*")):
+    codes, releases = {}, {}
+    for folder in (f for job in ResultStore(out_dir).job_folders() for f in job.steps("submitted")):
         student, assignment = folder.parent.name, folder.name
-        locked.setdefault(assignment, _locked_ids(assignment))
-        texts = [student_code(nbformat.read(p, as_version=4), locked[assignment]) for p in sorted(folder.glob("*.ipynb"))]
+        release = releases.setdefault(assignment, course.released_notebooks(assignment))
+        texts = [student_code(nbformat.read(p, as_version=4), release[p.stem]) for p in sorted(folder.glob("*.ipynb"))
+                 if p.stem in release]
         if any(texts):
             codes[(student, assignment)] = "\n\n".join(texts)
     return codes

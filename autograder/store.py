@@ -12,6 +12,7 @@ import hashlib
 import json
 import shutil
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import course
@@ -40,14 +41,45 @@ def content_key(submission: Submission, settings: GradingSettings, deadline: str
     return digest.hexdigest()[:24]
 
 
+@dataclass(frozen=True)
+class JobFolder:
+    """One submission's folder, ``OUT/work/jobs/<student>__<assignment>/``: its ``result.json`` and nbgrader's
+    course folder, ``course/<step>/<student>/<assignment>/`` for the steps ``submitted``, ``autograded``,
+    ``feedback``."""
+
+    path: Path
+
+    @property
+    def course(self) -> Path:
+        return self.path / "course"
+
+    def step(self, step: str, student: str, assignment: str) -> Path:
+        """The folder of one step of grading, for example ``step("autograded", "ada", "a1_noise_mlp")``."""
+        return self.course / step / student / assignment
+
+    def steps(self, step: str) -> list[Path]:
+        """The ``<student>/<assignment>`` folders that grading wrote for ``step`` (one, or none if it did not get there)."""
+        return sorted(self.course.glob(f"{step}/*/*"))
+
+    def feedback_pages(self) -> list[Path]:
+        return [page for folder in self.steps("feedback") for page in sorted(folder.glob("*.html"))]
+
+
 class ResultStore:
-    """Results under ``OUT/work/jobs/<student>__<assignment>/result.json``."""
+    """Results under ``OUT/work/jobs/<student>__<assignment>/result.json``: the one owner of that layout."""
 
     def __init__(self, out_dir: Path):
         self.jobs = out_dir / "work" / "jobs"
 
+    def job_folder(self, student: str, assignment: str) -> JobFolder:
+        return JobFolder(self.jobs / f"{student}__{assignment}")
+
     def folder(self, submission: Submission) -> Path:
-        return self.jobs / submission.key
+        return self.job_folder(submission.student, submission.assignment).path
+
+    def job_folders(self) -> list[JobFolder]:
+        """Every job folder a run made, in order."""
+        return [JobFolder(path) for path in sorted(self.jobs.glob("*")) if path.is_dir()]
 
     def finished(self, submission: Submission, key: str) -> Result | None:
         """The stored result if it was graded from exactly this content and these settings."""
@@ -103,7 +135,9 @@ def copy_feedback(out_dir: Path, pages: list[Path] | None = None) -> Path:
     """Collect feedback HTML (by default each job's) into ``OUT/feedback/<student>/<assignment>/``, and one zip
     per student into ``OUT/feedback-zips/<student>.zip`` (to hand back through an LMS); returns the folder."""
     target = out_dir / "feedback"
-    for html in pages if pages is not None else (out_dir / "work").glob("jobs/*/course/feedback/*/*/*.html"):
+    if pages is None:
+        pages = [page for job in ResultStore(out_dir).job_folders() for page in job.feedback_pages()]
+    for html in pages:
         student, assignment = html.parts[-3], html.parts[-2]
         destination = target / student / assignment / html.name
         destination.parent.mkdir(parents=True, exist_ok=True)

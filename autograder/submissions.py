@@ -29,10 +29,6 @@ class Submission:
     folder: Path
     submitted: dt.datetime | None = None
 
-    @property
-    def key(self) -> str:
-        return f"{self.student}__{self.assignment}"
-
 
 def read_timestamp(folder: Path) -> dt.datetime | None:
     """The time in ``folder/timestamp.txt`` as UTC (nbgrader's format, or any ISO time); None if absent or unreadable."""

@@ -24,6 +24,8 @@ from autograder.sandboxes import resources
 from autograder.job import Job
 from autograder.results import GradeRow, Problem, Result, TestOutcome
 from autograder.submissions import TIMESTAMP_FILE, read_timestamp
+from autograder.store import JobFolder
+from autograder.student_cells import students_cells
 from autograder.verify import verification
 from autograder.verify.judge import Verdict
 
@@ -222,7 +224,7 @@ def _lost_kernel(progress_file: Path, log: str) -> Problem:
 TEXT_LEFT_OUT = "(not shown: this cell's text or output could not be made into the feedback page)"
 
 
-def _feedback(api, job: Job, autograded: Path) -> list[Problem]:
+def _feedback(api, job: Job, autograded: Path, releases: dict[str, nbformat.NotebookNode]) -> list[Problem]:
     """Generate the feedback pages. Where that fails, the cause goes to the job's log with its traceback and the
     pages are made again without the student's text and outputs: if that works, what the student wrote broke
     the conversion (their problem, the points stand); if not, the grader failed."""
@@ -234,9 +236,9 @@ def _feedback(api, job: Job, autograded: Path) -> list[Problem]:
     try:
         for path in originals:
             nb = nbformat.read(path, as_version=4)
+            for cell in students_cells(nb, releases[path.stem]):
+                cell.source = TEXT_LEFT_OUT
             for cell in nb.cells:
-                if not cell.metadata.get("nbgrader", {}).get("locked"):
-                    cell.source = TEXT_LEFT_OUT
                 if cell.cell_type == "code":
                     cell.outputs = []
             nbformat.write(nb, path)
@@ -259,7 +261,7 @@ def _log_failure(step: str, outcome: dict) -> str:
     return (lines[-1] if lines else "no traceback")[:200]
 
 
-def _verify(job: Job, root: Path, db_url: str, result: Result, notebooks: dict, masters: dict,
+def _verify(job: Job, autograded_folder: Path, db_url: str, result: Result, notebooks: dict, releases: dict,
             hide: tuple[Path, ...]) -> tuple[dict[str, Verdict], dict[str, bool]]:
     """Let the grader's checks, run outside the student's kernel, decide the autograded points.
 
@@ -270,8 +272,8 @@ def _verify(job: Job, root: Path, db_url: str, result: Result, notebooks: dict, 
     notebook_passed: dict[str, bool] = {}
     try:
         for name, submitted in notebooks.items():
-            autograded = root / "autograded" / job.student / job.assignment / f"{name}.ipynb"
-            found = verification.verify(job, name, submitted, masters[name], hide)
+            autograded = autograded_folder / f"{name}.ipynb"
+            found = verification.verify(job, name, submitted, releases[name], hide)
             verdicts.update({v.test: v for v in found})
             agreements = verification.apply(found, db_url, job, name, autograded)
             result.reviews += [a.review() for a in agreements if a.disagrees]
@@ -282,12 +284,12 @@ def _verify(job: Job, root: Path, db_url: str, result: Result, notebooks: dict, 
     return verdicts, notebook_passed
 
 
-def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dict, masters: dict) -> None:
+def _autograde(job: Job, folder: JobFolder, db_url: str, result: Result, notebooks: dict, releases: dict) -> None:
     """Run nbgrader's autograde and feedback with the kernel in the job's sandbox; fill in ``result``."""
     begun = time.monotonic()
     settings = job.settings
     sandbox = sandboxes.backend(settings.sandbox)
-    work = Path(job.work)
+    work = folder.path
     scratch = work / "scratch"
     shutil.rmtree(scratch, ignore_errors=True)
     quotas = contextlib.ExitStack()
@@ -300,7 +302,7 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
         place = quotas.enter_context(sandboxes.kernel_place(sandbox, scratch, settings, hide))
         os.environ["JUPYTER_PATH"] = str(place.jupyter_path)
         os.environ["JUPYTER_RUNTIME_DIR"] = str(scratch / "runtime")
-        config = course.nbgrader_config(root=root, db_url=db_url)
+        config = course.nbgrader_config(root=folder.course, db_url=db_url)
         config.CourseDirectory.submitted_directory = "submitted"
         config.Execute.kernel_name = sandboxes.base.KERNEL_NAME
         setup = course.setup_sources(job.assignment)
@@ -322,19 +324,20 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
             result.problems.append(_lost_kernel(job.progress_file, log))
             result.log_tail = log[-2000:]
             return
-        setup_problems = _setup_failures(_autograded(root / "autograded" / job.student / job.assignment), setup)
+        autograded = folder.step("autograded", job.student, job.assignment)
+        setup_problems = _setup_failures(_autograded(autograded), setup)
         if setup_problems:  # the grader's data or imports failed: nothing of the student's to verify
             result.problems += setup_problems
             return
-        verdicts, notebook_passed = _verify(job, root, db_url, result, notebooks, masters, hide)
+        verdicts, notebook_passed = _verify(job, autograded, db_url, result, notebooks, releases, hide)
         if not result.graded:
             return
         with course.gradebook(db_url) as gb:  # the feedback page shows the late penalty of the verified score
             gradebook.apply_deadline(gb, job.assignment, job.student, job.deadline)
         started = time.monotonic()
-        result.problems += _feedback(api, job, root / "autograded" / job.student / job.assignment)
+        result.problems += _feedback(api, job, autograded, releases)
         result.phases["feedback HTML"] = round(time.monotonic() - started, 3)
-        notebooks = _autograded(root / "autograded" / job.student / job.assignment)
+        notebooks = _autograded(autograded)
         with course.gradebook(db_url) as gb:
             result.grades = gradebook.grade_rows(gb.find_submission(job.assignment, job.student))
         result.tests = _outcomes(notebooks, result.grades, verdicts, notebook_passed)
@@ -349,15 +352,16 @@ def _autograde(job: Job, root: Path, db_url: str, result: Result, notebooks: dic
 def grade(job: Job) -> Result:
     """Autograde one submission as described by ``job``."""
     start = time.monotonic()
-    root = Path(job.work) / "course"
+    folder = JobFolder(Path(job.work))
+    root = folder.course
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     db_path = root / "gradebook.db"
     shutil.copy(job.template_db, db_path)
-    masters = {p.stem: nbformat.read(p, as_version=4) for p in sorted((course.RELEASES / job.assignment).glob("*.ipynb"))}
-    notebooks, problems = _read_notebooks(Path(job.folder), list(masters))
+    releases = course.released_notebooks(job.assignment)
+    notebooks, problems = _read_notebooks(Path(job.folder), list(releases))
     result = job.empty_result(*problems)
-    submitted = root / "submitted" / job.student / job.assignment
+    submitted = folder.step("submitted", job.student, job.assignment)
     submitted.mkdir(parents=True)
     for name in EXCHANGE_FILES:  # from nbgrader's exchange: they let `release_feedback` find the student
         source = Path(job.folder) / name
@@ -365,12 +369,12 @@ def grade(job: Job) -> Result:
             if name != TIMESTAMP_FILE or read_timestamp(Path(job.folder)) is not None:  # nbgrader fails on a bad one
                 shutil.copy(source, submitted / name)
     for name, nb in notebooks.items():
-        result.problems += _metadata_from_release(nb, masters[name]) + _test_cell_changes(nb, masters[name])
-        result.flags += [f"{name}: {p}" for p in integrity.scan_notebook(nb, masters[name])]
+        result.problems += _metadata_from_release(nb, releases[name]) + _test_cell_changes(nb, releases[name])
+        result.flags += [f"{name}: {p}" for p in integrity.scan_notebook(nb, releases[name])]
         nbformat.write(nb, submitted / f"{name}.ipynb")
     result.phases["course and sandbox set-up"] = round(time.monotonic() - start, 3)
     if notebooks:
-        _autograde(job, root, f"sqlite:///{db_path}", result, notebooks, masters)
+        _autograde(job, folder, f"sqlite:///{db_path}", result, notebooks, releases)
     result.seconds = round(time.monotonic() - start, 2)
     return result
 

@@ -22,6 +22,7 @@ from autograder.jobs import Slot, run_job
 from autograder.lifetime import clean_stale
 from autograder.owned import owned_folder
 from autograder.results import Problem, Result
+from autograder.store import ResultStore
 
 TASK_RETRIES = 2
 
@@ -48,11 +49,11 @@ def grade_remote(payload: dict) -> dict:
         for name, content in payload["files"].items():
             (folder / name).write_bytes(content)
         (root / "template.db").write_bytes(payload["template"])
-        work = root / "out" / "work" / "jobs" / f"{job.student}__{job.assignment}"
-        job = dataclasses.replace(job, folder=str(folder), work=str(work), template_db=str(root / "template.db"),
+        work = ResultStore(root / "out").job_folder(job.student, job.assignment)
+        job = dataclasses.replace(job, folder=str(folder), work=str(work.path), template_db=str(root / "template.db"),
                                   hide=(str(root / "submissions"), str(root / "out")))
         result = run_job(job, _thread_slot())
-        feedback = {str(p.relative_to(work)): p.read_text() for p in work.glob("course/feedback/*/*/*.html")}
+        feedback = {str(p.relative_to(work.path)): p.read_text() for p in work.feedback_pages()}
         return {"result": result.to_dict(), "feedback": feedback}
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -92,12 +92,6 @@ def definitions(source: str) -> list[str]:
     return needed(statements(source))
 
 
-def locked_cells(master) -> set[tuple[str, str]]:
-    """(id, source) of the master's cells a student cannot change (everything but solution cells)."""
-    return {(cell.get("id"), cell.source.strip()) for cell in master.cells
-            if not cell.metadata.get("nbgrader", {}).get("solution")}
-
-
 def program(submitted, master) -> list[str]:
     """What a probe runs: the master's imports, then every code cell of ``submitted`` as :func:`needed` selects it.
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import course, sandboxes
+from autograder.student_cells import students_cells
 from autograder.job import Job
 from autograder.verify.judge import Verdict
 from autograder.errors import GraderFailed
@@ -60,10 +61,11 @@ def plan(rescuable: dict[str, dict[str, str]], verdicts: list[Verdict]) -> Plan 
 
 
 def student_wrote_more(submitted: nbformat.NotebookNode, release: nbformat.NotebookNode, chosen: Plan) -> bool:
-    """Whether any answer cell other than the replaced ones differs from the release (else nothing to judge)."""
-    released = {c.get("id"): c.source.strip() for c in release.cells if c.metadata.get("nbgrader", {}).get("solution")}
-    return any(cell.get("id") in released and cell.get("id") not in chosen.cells
-               and cell.source.strip() != released[cell.get("id")] for cell in submitted.cells)
+    """Whether the student wrote code beyond the cells to be replaced (else nothing to judge): a code cell of theirs
+    (:mod:`autograder.student_cells`) that is not empty and not as released."""
+    released = {c.get("id"): c.source.strip() for c in release.cells}
+    return any(cell.cell_type == "code" and cell.get("id") not in chosen.cells and cell.source.strip()
+               and cell.source.strip() != released.get(cell.get("id")) for cell in students_cells(submitted, release))
 
 
 def _with_reference_cells(submitted: nbformat.NotebookNode, master: nbformat.NotebookNode,
