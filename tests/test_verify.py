@@ -188,21 +188,21 @@ def test_submitted_nbgrader_metadata_is_replaced_by_the_releases():
 
 def test_a_table_is_checked_row_by_row_against_the_histories():
     from autograder.verify.artifacts import History, Table
-    from autograder.verify.rules import Failed, number, table_matches_records
+    from autograder.verify.rules import Failed, number, table_matches_histories
 
     def history(val_accuracy):
         return History({"loss": [0.5], "accuracy": [0.99], "val_loss": [0.4], "val_accuracy": [val_accuracy]})
 
     found = {0.1: history(0.9812), 4.0: history(0.6647)}
     table = Table(["Noise scale", "val acc (%)"], [["0.1", "98.12"], ["4.0", "66.47"]])
-    table_matches_records(table, "noise scale", found, key=number)
+    table_matches_histories(table, "noise scale", found, key=number)
     with pytest.raises(Failed, match="for 4.0 is 70.00, but its History ends at 66.47"):
-        table_matches_records(Table(table.field_names, [["0.1", "98.12"], ["4.0", "70.00"]]), "noise scale", found,
+        table_matches_histories(Table(table.field_names, [["0.1", "98.12"], ["4.0", "70.00"]]), "noise scale", found,
                               key=number)
     with pytest.raises(Failed, match="expected one row for each"):
-        table_matches_records(Table(table.field_names, [["0.1", "98.12"]]), "noise scale", found, key=number)
+        table_matches_histories(Table(table.field_names, [["0.1", "98.12"]]), "noise scale", found, key=number)
     with pytest.raises(Failed, match="is not a number"):
-        table_matches_records(Table(table.field_names, [["0.1", "98.12"], ["4.0", "high"]]), "noise scale", found,
+        table_matches_histories(Table(table.field_names, [["0.1", "98.12"], ["4.0", "high"]]), "noise scale", found,
                               key=number)
 
 

@@ -49,11 +49,11 @@ def grade_remote(payload: dict) -> dict:
         for name, content in payload["files"].items():
             (folder / name).write_bytes(content)
         (root / "template.db").write_bytes(payload["template"])
-        work = ResultStore(root / "out").job_folder(job.student, job.assignment)
-        job = dataclasses.replace(job, folder=str(folder), work=str(work.path), template_db=str(root / "template.db"),
+        job_folder = ResultStore(root / "out").job_folder(job.student, job.assignment)
+        job = dataclasses.replace(job, folder=str(folder), work=str(job_folder.path), template_db=str(root / "template.db"),
                                   hide=(str(root / "submissions"), str(root / "out")))
         result = run_job(job, _thread_slot())
-        feedback = {str(p.relative_to(work.path)): p.read_text() for p in work.feedback_pages()}
+        feedback = {str(p.relative_to(job_folder.path)): p.read_text() for p in job_folder.feedback_pages()}
         return {"result": result.to_dict(), "feedback": feedback}
     finally:
         shutil.rmtree(root, ignore_errors=True)

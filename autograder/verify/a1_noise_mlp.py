@@ -7,7 +7,7 @@ import numpy as np
 from autograder.verify.artifacts import Compiled, Table, histories, one_history
 from autograder.verify.probe import Call
 from autograder.verify.rules import (Column, accuracy, cross_entropy, declines, distinct_weights, number, parameters,
-                                     require, table_matches_records, tokens)
+                                     require, table_matches_histories, tokens)
 from autograder.verify.evidence import Evidence
 
 SCALES = [0.1, 0.5, 1.0, 2.0, 4.0]
@@ -166,7 +166,7 @@ def check_sweep_table(evidence: Evidence) -> None:
     found = histories(evidence.notebook, "sweep_histories")
     require(len(found) == len(SCALES), f"sweep_histories must hold one History per scale of {SCALES}")
     table = Table.read(evidence.notebook, "sweep_table")
-    table_matches_records(table, "noise scale", dict(zip(SCALES, found)), key=number,
+    table_matches_histories(table, "noise scale", dict(zip(SCALES, found)), key=number,
                           columns={"train acc (%)": Column("train_accuracy"), "val acc (%)": Column("val_accuracy"),
                                    "val loss": Column("val_loss", scale=1.0)})
 

@@ -9,7 +9,7 @@ from autograder.verify.artifacts import History, Table, Unusable, load_model, na
 from autograder.verify.fitting import check_compiled, check_fit
 from autograder.verify.probe import Call
 from autograder.verify.rules import (Column, describe, hidden_block, labels, matches, parameters, require,
-                                     require_batchnorm_momentum, shows, table_matches_records, tokens)
+                                     require_batchnorm_momentum, shows, table_matches_histories, tokens)
 
 # (extra_block, batchnorm) -> (total parameters, non-trainable), from the assignment text
 PARAMETERS = {(False, False): (364_426, 0), (True, False): (528_522, 0), (False, True): (366_090, 832)}
@@ -115,13 +115,13 @@ def check_results_table(evidence: Evidence) -> None:
     table = Table.read(evidence.notebook, "results_table")
     found = _histories(evidence)
     seconds = _fit_seconds(evidence)
-    table_matches_records(table, "model", found, columns=ACCURACIES)
+    table_matches_histories(table, "model", found, columns=ACCURACIES)
     for name, count, per_epoch in zip(table.column("model"), table.column("parameters"), table.column("s per epoch")):
         name = name.strip()
         expected = PARAMETERS[NAMES[name]][0]
         require(shows(count, expected), f"the table's row {name!r} shows {count.strip()} parameters; its model has "
                 f"{expected:,} (model.count_params())")
-        trained_epochs = len(found[name].per_epoch["loss"])
+        trained_epochs = found[name].trained_epochs
         require(shows(per_epoch, seconds[name] / trained_epochs),
                 f"the table's 's per epoch' for {name} is {per_epoch.strip()}, but fit_seconds[{name!r}] / epochs is "
                 f"{seconds[name]:.1f} / {trained_epochs} = {seconds[name] / trained_epochs:.2f}")

@@ -177,7 +177,12 @@ class History:
     @property
     def epochs(self) -> int:
         """Epochs trained, or what fit was asked for where that differs (the grader stops at its budget's)."""
-        return self.asked_epochs if self.asked_epochs is not None else len(self.per_epoch["loss"])
+        return self.asked_epochs if self.asked_epochs is not None else self.trained_epochs
+
+    @property
+    def trained_epochs(self) -> int:
+        """Epochs that ``fit`` trained (one value per metric each)."""
+        return len(self.per_epoch["loss"])
 
     @property
     def train_accuracy(self) -> float:

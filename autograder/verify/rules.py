@@ -155,7 +155,7 @@ def shows(cell: str, expected: float) -> bool:
 
 @dataclass(frozen=True)
 class Column:
-    """A table column holding a record's ``attribute`` times ``scale``, to the precision the cell is printed with."""
+    """A table column holding a History's ``attribute`` times ``scale``, to the precision the cell is printed with."""
 
     attribute: str
     scale: float = 100.0
@@ -164,9 +164,9 @@ class Column:
 VAL_ACCURACY = MappingProxyType({"val acc (%)": Column("val_accuracy")})
 
 
-def table_matches_records(table, key_column: str, found: Mapping[Any, Any], *, key: Callable[[str], Any] = str,
-                          columns: Mapping[str, Column] = VAL_ACCURACY) -> None:
-    """One row per record (rows found by ``key_column``); each of ``columns`` equals the record's value."""
+def table_matches_histories(table, key_column: str, found: Mapping[Any, Any], *, key: Callable[[str], Any] = str,
+                            columns: Mapping[str, Column] = VAL_ACCURACY) -> None:
+    """One row per History of ``found`` (rows found by ``key_column``); each of ``columns`` shows its value."""
     keys = [key(cell.strip()) for cell in table.column(key_column)]
     require(sorted(map(str, keys)) == sorted(map(str, found)),
             f"the table's {key_column!r} column lists {', '.join(map(str, keys))[:200]}; expected one row for each "
