@@ -7,8 +7,12 @@ cell a person has already graded are never changed, so instructors' work survive
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import os
 import shutil
+import sqlite3
 import time
 import warnings
 from dataclasses import replace
@@ -21,6 +25,7 @@ from autograder.term import Deadline, Term
 from autograder.errors import GraderFailed
 
 MERGE_ATTEMPTS = 5
+CACHE_VARIABLE = "NNLAB_CACHE_DIR"  # default: $XDG_CACHE_HOME/nnlab, else ~/.cache/nnlab
 
 
 class GradebookUnavailable(GraderFailed):
@@ -40,15 +45,71 @@ def require(db_url: str) -> str:
 
 
 def prepare_template(work: Path, assignments: list[str]) -> Path:
-    """A gradebook with every assignment generated, copied into each job."""
+    """A gradebook with every assignment generated, copied into each job.
+
+    Generating it takes nbgrader several seconds, so a copy is kept in the user's cache, named by the
+    masters' contents and nbgrader's version; a cache that cannot be read or written is passed over.
+    """
     template = work / "template.db"
-    if not template.exists():
-        staging = work / "template-release"
+    if template.exists():
+        return template
+    staging, unfinished = work / "template-release", work / "template.tmp.db"
+    work.mkdir(parents=True, exist_ok=True)
+    unfinished.unlink(missing_ok=True)
+    cached = cache_folder() / "gradebooks" / f"{template_key(assignments)}.db"
+    if _holds(cached, assignments):
+        shutil.copy(cached, unfinished)
+    else:
         for assignment in assignments:
-            generate(assignment, staging, db_url=f"sqlite:///{work / 'template.tmp.db'}")
-        (work / "template.tmp.db").rename(template)
+            generate(assignment, staging, db_url=f"sqlite:///{unfinished}")
         shutil.rmtree(staging, ignore_errors=True)
+        _keep(unfinished, cached)
+    unfinished.rename(template)
     return template
+
+
+def cache_folder() -> Path:
+    """Where the kit keeps what it can rebuild: ``NNLAB_CACHE_DIR``, else ``$XDG_CACHE_HOME/nnlab`` or ``~/.cache/nnlab``."""
+    if os.environ.get(CACHE_VARIABLE):
+        return Path(os.environ[CACHE_VARIABLE])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nnlab"
+
+
+def template_key(assignments: list[str]) -> str:
+    """A name for the template of ``assignments``: a digest of nbgrader's version, the course and every master file."""
+    import nbgrader
+
+    digest = hashlib.sha256(f"{nbgrader.__version__}\0{course.COURSE_ID}".encode())
+    for assignment in assignments:
+        folder = course.SOLUTIONS / assignment
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(f"\0{path.relative_to(course.SOLUTIONS)}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _holds(path: Path, assignments: list[str]) -> bool:
+    """Whether ``path`` is a readable gradebook with exactly ``assignments``."""
+    if not path.is_file():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            names = {row[0] for row in db.execute("SELECT name FROM assignment")}
+    except sqlite3.Error:
+        return False
+    return names == set(assignments)
+
+
+def _keep(template: Path, cached: Path) -> None:
+    """Copy ``template`` into the cache, whole or not at all (a concurrent run may write the same name)."""
+    partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(template, partial)
+        partial.replace(cached)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
 def ensure_assignments(db_url: str, assignments: list[str], work: Path, template: Path | None = None) -> None:

@@ -18,7 +18,7 @@ from autograder.job import Job
 from autograder.launcher import LaunchedWorker, Launcher, LauncherFailed
 from autograder.results import Problem, Result
 from autograder.sandboxes import resources
-from autograder.verify.service import VerifierService, VerifierUnavailable
+from autograder.verify.service import VerifierService
 
 ATTEMPTS = 3  # one try and two retries of infrastructure failures
 RETRY_PAUSE_S = 2.0
@@ -78,10 +78,7 @@ def _one_attempt(job: Job, slot: Slot) -> Result:
     progress.unlink(missing_ok=True)
     if slot.stopping:
         return job.empty_result(Problem.infrastructure(STOPPED))
-    try:
-        address = slot.verifier.address(job.settings.data_dir, job.settings.limits.memory_bytes)
-    except VerifierUnavailable as error:
-        return job.empty_result(Problem.infrastructure(str(error)))
+    address = slot.verifier.address(job.settings.data_dir, job.settings.limits.memory_bytes)
     group = resources.create(f"{os.getpid()}-{time.monotonic_ns()}", job.settings.limits.memory_bytes)
     (work / "worker.log").write_bytes(b"")
     try:

@@ -26,6 +26,7 @@ from autograder.results import GradeRow, Problem, Result, TestOutcome
 from autograder.submissions import TIMESTAMP_FILE, read_timestamp
 from autograder.store import JobFolder
 from autograder.student_cells import students_cells
+from autograder.preprocessors.execute import VERIFICATION_PHASE
 from autograder.verify import verification
 from autograder.verify.judge import Verdict
 
@@ -262,7 +263,7 @@ def _log_failure(step: str, outcome: dict) -> str:
 
 
 def _verify(job: Job, autograded_folder: Path, db_url: str, result: Result, notebooks: dict, releases: dict,
-            hide: tuple[Path, ...]) -> tuple[dict[str, Verdict], dict[str, bool]]:
+            probes: verification.Probes, hide: tuple[Path, ...]) -> tuple[dict[str, Verdict], dict[str, bool]]:
     """Let the grader's checks, run outside the student's kernel, decide the autograded points.
 
     Returns the verdicts and, per test, whether the notebook's own test passed.
@@ -273,14 +274,15 @@ def _verify(job: Job, autograded_folder: Path, db_url: str, result: Result, note
     try:
         for name, submitted in notebooks.items():
             autograded = autograded_folder / f"{name}.ipynb"
-            found = verification.verify(job, name, submitted, releases[name], hide)
+            found = verification.verify(job, name, submitted, releases[name], probes, hide)
             verdicts.update({v.test: v for v in found})
             agreements = verification.apply(found, db_url, job, name, autograded)
             result.reviews += [a.review() for a in agreements if a.disagrees]
             notebook_passed.update({a.test: a.notebook_passed for a in agreements})
     except verification.VerificationFailed as error:
         result.problems.append(Problem.infrastructure(f"the grader's checks could not run: {error}"))
-    result.phases["verification (probe and checks)"] = round(time.monotonic() - started, 3)
+    waited = result.phases.get(VERIFICATION_PHASE, 0.0)  # the kernel's wait for the probes, if it got that far
+    result.phases[VERIFICATION_PHASE] = round(waited + time.monotonic() - started, 3)
     return verdicts, notebook_passed
 
 
@@ -312,6 +314,9 @@ def _autograde(job: Job, folder: JobFolder, db_url: str, result: Result, noteboo
         config.RecordingExecute.setup_sources = setup
         for name, value in place.manager_settings().items():  # IPC: the sandbox has no network, not even loopback
             setattr(config.KernelManager, name, value)
+        probes = verification.Probes(job, notebooks, releases, hide)  # beside the kernel's set-up cells
+        quotas.callback(probes.wait)  # before the probe's quota is released
+        config.RecordingExecute.before_student_code = lambda: probes.wait()  # a function: config values are copied
         from nbgrader.apps import NbGraderAPI
 
         api = NbGraderAPI(config=config)
@@ -329,7 +334,7 @@ def _autograde(job: Job, folder: JobFolder, db_url: str, result: Result, noteboo
         if setup_problems:  # the grader's data or imports failed: nothing of the student's to verify
             result.problems += setup_problems
             return
-        verdicts, notebook_passed = _verify(job, autograded, db_url, result, notebooks, releases, hide)
+        verdicts, notebook_passed = _verify(job, autograded, db_url, result, notebooks, releases, probes, hide)
         if not result.graded:
             return
         with course.gradebook(db_url) as gb:  # the feedback page shows the late penalty of the verified score

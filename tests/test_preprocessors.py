@@ -120,3 +120,27 @@ def test_a_kernel_that_dies_after_a_cell_hit_the_process_limit_is_reported_as_th
     execute._limit_hit = None  # without a limit before it, a dead kernel is the student's code
     execute._write(16, _cell([]), event="kernel died")
     assert worker._lost_kernel(progress, "").message.startswith("kernel died in noise_mlp cell 17")
+
+
+def test_the_first_student_cell_waits_for_the_probes_and_the_wait_is_verification_time(monkeypatch):
+    """The worker's probes run beside the set-up cells only: the kernel's first student cell waits for them once."""
+    import time
+
+    from nbgrader.preprocessors import Execute
+
+    from autograder.preprocessors.execute import VERIFICATION_PHASE, RecordingExecute
+
+    ran = []
+    monkeypatch.setattr(Execute, "preprocess_cell", lambda self, cell, resources, index: (ran.append(index), cell,
+                                                                                         resources)[1:])
+    waits = []
+    execute = RecordingExecute(setup_sources=["import numpy as np"],
+                               before_student_code=lambda: (waits.append(list(ran)), time.sleep(0.2)))
+    execute._notebook, execute._student_code_ran, execute._seconds, execute._started = "nb", False, {}, None
+    execute._stopped_at = execute._limit_hit = None
+    cells = [nbformat.v4.new_code_cell("import numpy as np"), nbformat.v4.new_markdown_cell("text"),
+             nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("y = 2")]
+    for index, cell in enumerate(cells):
+        execute.preprocess_cell(cell, {}, index)
+    assert waits == [[0, 1]] and ran == [0, 1, 2, 3]  # once, after the set-up cell, before the student's first
+    assert 0.2 <= execute._seconds[VERIFICATION_PHASE] < 1.0

@@ -133,3 +133,41 @@ def test_release_stops_on_an_autograded_cell_without_a_grader_check(tmp_path):
         kit / "notebooks" / "a1_noise_mlp" / "noise_mlp.ipynb", as_version=4).cells[-1].source != cell.source
     graded = run_cli("grade", str(tmp_path / "no-submissions"), "--out", str(tmp_path / "out"), repo=kit)
     assert graded.returncode == 2 and "'test_scales' has no grader check" in graded.stderr
+
+
+def test_the_template_gradebook_is_generated_once_then_copied_from_the_cache(tmp_path, monkeypatch):
+    """Generating it takes nbgrader seconds per `grade` run; the cached copy is named by the masters' contents, and a
+    damaged or unwritable cache is passed over, never a failed run."""
+    import shutil
+
+    from autograder import gradebook
+
+    monkeypatch.setenv(gradebook.CACHE_VARIABLE, str(tmp_path / "cache"))
+    assignments = course.assignments()
+    first = gradebook.prepare_template(tmp_path / "one", assignments)
+    [cached] = (tmp_path / "cache" / "gradebooks").glob("*.db")
+    assert cached.read_bytes() == first.read_bytes()
+
+    generated = []
+
+    def generate(assignment, staging, *, db_url):  # as nbgrader would, without its seconds
+        generated.append(assignment)
+        shutil.copy(first, db_url.removeprefix("sqlite:///"))
+
+    monkeypatch.setattr(gradebook, "generate", generate)
+    assert gradebook.prepare_template(tmp_path / "two", assignments).read_bytes() == first.read_bytes()
+    assert generated == []
+    cached.write_bytes(b"half a gradebook")
+    assert gradebook.prepare_template(tmp_path / "three", assignments).is_file() and generated == assignments
+    assert cached.read_bytes() == first.read_bytes()  # replaced by the good one
+    monkeypatch.setenv(gradebook.CACHE_VARIABLE, str(cached))  # a file: nothing can be written under it
+    assert gradebook.prepare_template(tmp_path / "four", assignments).is_file()
+
+    copy = tmp_path / "solutions"
+    shutil.copytree(course.SOLUTIONS, copy)
+    key = gradebook.template_key(assignments)
+    monkeypatch.setattr(course, "SOLUTIONS", copy)
+    assert gradebook.template_key(assignments) == key
+    notebook = next((copy / assignments[0]).glob("*.ipynb"))
+    notebook.write_text(notebook.read_text().replace("Dense", "Dense "))
+    assert gradebook.template_key(assignments) != key

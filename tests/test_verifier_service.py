@@ -87,7 +87,7 @@ def test_the_address_travels_to_the_worker_in_its_environment(monkeypatch):
 def test_a_verifier_that_cannot_start_says_why(mirror, monkeypatch):
     monkeypatch.setattr(service.sys, "executable", "/bin/false")
     with VerifierService() as broken, pytest.raises(VerifierUnavailable, match="did not start"):
-        broken.address(str(mirror), 4 * GIB)
+        request(broken.address(str(mirror), 4 * GIB), {"op": "ping"})  # the first request waits for the start
 
 
 def test_a_verifier_is_replaced_after_its_share_of_jobs_or_for_another_mirror(mirror, tmp_path, monkeypatch):

@@ -274,6 +274,25 @@ def test_a_step_judged_again_keeps_the_students_own_cell():
     assert rescue.plan(a1, only_table) == rescue.Plan(("test_sweep_table",), {"sweep": "test_sweep"})
 
 
+def test_a_second_run_stops_after_the_last_test_it_judges_again():
+    """The rescue's kernel runs the master's earlier cells and the student's later ones up to the last test judged
+    again (its test cell saves what the check reads); nothing after it runs."""
+    from autograder import examples
+    from autograder.verify import rescue
+
+    submitted = examples.mutate(examples.solved("a1_noise_mlp"), "add_noise", "def add_noise(x, scale, seed=0):\n    return x")
+    chosen = rescue.Plan(("test_apply_noise",), {"add-noise": "test_add_noise"})
+    nb = rescue._with_reference_cells(submitted, examples.solved("a1_noise_mlp"), chosen)
+    assert nb.cells[-1].metadata["nbgrader"]["grade_id"] == "test_apply_noise"
+    assert next(c for c in nb.cells if c.get("id") == "add-noise").source == \
+        next(c for c in examples.solved("a1_noise_mlp").cells if c.get("id") == "add-noise").source
+    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    everything = rescue.Plan(("test_apply_noise", "test_sweep_table"), {"add-noise": "test_add_noise"})
+    assert len(rescue._with_reference_cells(submitted, submitted, everything).cells) == \
+        1 + max(i for i, c in enumerate(submitted.cells) if c.metadata.get("nbgrader", {}).get("grade_id") ==
+                "test_sweep_table")
+
+
 def test_a_dict_of_histories_is_saved_and_read_by_name(tmp_path, monkeypatch):
     import keras
 

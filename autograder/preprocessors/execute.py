@@ -20,12 +20,13 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import List, Unicode
+from traitlets import Any, List, Unicode
 
 IGNORED_INTERRUPT = ("the cell ran past its {timeout} s limit and ignored the interrupt (or flooded its output "
                      "faster than it can be read): the kernel was stopped and the later cells did not run")
 RESOURCE_ERRORS = ("MemoryError", "BlockingIOError")  # what Python raises at the memory and process limits
 NOT_RUN = "not run: cell {cell} was stopped at its time limit and the kernel with it"
+VERIFICATION_PHASE = "verification (probe and checks)"
 
 
 def cell_phase(cell, setup_sources: list[str]) -> str:
@@ -49,6 +50,8 @@ class RecordingExecute(Execute):
         config=True)
     setup_sources = List(Unicode(), help="sources of the released set-up cells; any other code is the student's").tag(
         config=True)
+    before_student_code = Any(None, allow_none=True, help="called before the first student cell runs (the worker "
+                              "waits there for its probes); its time counts to the verification phase").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._notebook = (resources or {}).get("unique_key", "")
@@ -70,7 +73,12 @@ class RecordingExecute(Execute):
             self._add("kernel start", started - self._started)
             self._started = None
         if cell.cell_type == "code" and cell.source.strip():
-            self._student_code_ran = self._student_code_ran or cell.source.strip() not in self.setup_sources
+            students = cell.source.strip() not in self.setup_sources
+            if students and not self._student_code_ran and self.before_student_code is not None:
+                self.before_student_code()
+                self._add(VERIFICATION_PHASE, time.monotonic() - started)
+                started = time.monotonic()
+            self._student_code_ran = self._student_code_ran or students
             self._write(index, cell, event="running")
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)

@@ -69,14 +69,19 @@ def student_wrote_more(submitted: nbformat.NotebookNode, release: nbformat.Noteb
 
 
 def _with_reference_cells(submitted: nbformat.NotebookNode, master: nbformat.NotebookNode,
-                          cells: dict[str, str]) -> nbformat.NotebookNode:
+                          chosen: Plan) -> nbformat.NotebookNode:
+    """The submission with the plan's cells taken from the master, up to the last test it judges again (the test
+    cells save what the checks read; what follows them cannot change it)."""
     nb = copy.deepcopy(submitted)
     reference = {c.get("id"): c.source for c in master.cells}
     for cell in nb.cells:
-        if cell.get("id") in cells:
+        if cell.get("id") in chosen.cells:
             cell.source = reference[cell.get("id")]
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    judged = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") in chosen.tests]
+    if judged:
+        nb.cells = nb.cells[:judged[-1] + 1]
     return nb
 
 
@@ -85,7 +90,7 @@ def run(job: Job, notebook: str, submitted: nbformat.NotebookNode, chosen: Plan,
     from nbclient import NotebookClient
 
     master = nbformat.read(course.SOLUTIONS / job.assignment / f"{notebook}.ipynb", as_version=4)
-    nb = _with_reference_cells(submitted, master, chosen.cells)
+    nb = _with_reference_cells(submitted, master, chosen)
     root = Path(job.work) / "rescue"
     shutil.rmtree(root, ignore_errors=True)
     scratch = root / "scratch"

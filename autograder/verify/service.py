@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import course
-from autograder.owned import owned_folder
+from autograder.owned import alive, owned_folder
 from autograder.sandboxes import resources
 from autograder.errors import GraderFailed
 
@@ -61,7 +61,11 @@ class Address:
 
 
 def request(address: Address, payload: dict[str, Any], timeout: float = REQUEST_SECONDS) -> dict[str, Any]:
-    """Send one request and return the answer; a verifier that does not answer in time is killed."""
+    """Send one request and return the answer; a verifier that does not answer in time is killed.
+
+    A verifier still starting (it starts beside the job's first kernel) is waited for.
+    """
+    _await_listening(address)
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.settimeout(timeout)
@@ -76,6 +80,18 @@ def request(address: Address, payload: dict[str, Any], timeout: float = REQUEST_
     if "error" in answer:
         raise VerifierUnavailable(f"the verifier failed: {str(answer['error'])[:300]}")
     return answer
+
+
+def _await_listening(address: Address) -> None:
+    """Return once the verifier at ``address`` accepts connections; raise if it ended or took too long to start."""
+    socket_path = Path(address.socket)
+    deadline = time.monotonic() + START_SECONDS
+    while not socket_path.exists():
+        if not alive(address.pid) or time.monotonic() > deadline:
+            log = socket_path.with_name("log.txt")
+            lines = log.read_text(errors="replace").strip().splitlines()[-1:] if log.is_file() else []
+            raise VerifierUnavailable(f"the verifier did not start ({(lines or ['no output'])[0][:200]})")
+        time.sleep(0.05)
 
 
 def _read_line(connection: socket.socket) -> dict[str, Any]:
@@ -114,7 +130,8 @@ class VerifierService:
         self._served = 0
 
     def address(self, data_dir: str, memory_bytes: int) -> Address:
-        """The address of a verifier that answers now, for data from ``data_dir``; starts one if needed."""
+        """The address of a verifier for data from ``data_dir``; starts one if needed, without waiting for it
+        (:func:`request` does: it loads TensorFlow while the job's kernel runs)."""
         config = _Config(data_dir, memory_bytes)
         if self._process is not None and (config != self._config or self._served >= JOBS_PER_PROCESS
                                           or not self._answers()):
@@ -149,13 +166,6 @@ class VerifierService:
                                               str(self._folder / "socket")], env=env, cwd=course.REPO,
                                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self._config, self._served = config, 0
-        deadline = time.monotonic() + START_SECONDS
-        while not (self._folder / "socket").exists():
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                tail = (self._folder / "log.txt").read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
-                self.close()
-                raise VerifierUnavailable(f"the verifier did not start ({tail[0][:200]})")
-            time.sleep(0.05)
 
     def kill(self) -> None:
         """Kill the process from any thread (a request or a start waiting on it fails at once); :meth:`close`

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 
 import nbformat
@@ -30,10 +31,10 @@ def _ask(payload: dict) -> dict:
         raise VerificationFailed(str(error)) from None
 
 
-def judge(job: Job, artifacts: Path) -> list[Verdict]:
-    """Ask the verifier (a process that runs no student code) to judge ``artifacts`` and the job's probe outputs."""
-    answer = _ask({"op": "judge", "assignment": job.assignment, "artifacts": str(artifacts),
-                   "probe": str(Path(job.work) / "probe"), "budget": job.settings.budget})
+def judge(job: Job, artifacts: Path, probed: Path) -> list[Verdict]:
+    """Ask the verifier (a process that runs no student code) to judge ``artifacts`` and the probe's outputs."""
+    answer = _ask({"op": "judge", "assignment": job.assignment, "artifacts": str(artifacts), "probe": str(probed),
+                   "budget": job.settings.budget})
     try:
         return [Verdict(**v) for v in answer["verdicts"]]
     except (KeyError, TypeError):
@@ -44,26 +45,63 @@ def _write_inputs(assignment: str, folder: Path) -> None:
     _ask({"op": "inputs", "assignment": assignment, "folder": str(folder)})
 
 
+class Probes:
+    """The probes of a submission's notebooks (:mod:`autograder.verify.probe`), run in a thread of the worker.
+
+    They start with the job's kernel; the kernel's first student cell waits for them (:meth:`wait`), so
+    they share the machine with the grader's set-up cells only, never with the student's code and its limits.
+    """
+
+    def __init__(self, job: Job, notebooks: dict[str, nbformat.NotebookNode],
+                 releases: dict[str, nbformat.NotebookNode], hide: tuple[Path, ...]) -> None:
+        self._job = job
+        self._error: VerificationFailed | None = None
+        self._thread = threading.Thread(target=self._run, args=(notebooks, releases, hide), daemon=True)
+        self._thread.start()
+
+    def folder(self, notebook: str) -> Path:
+        return Path(self._job.work) / "probe" / notebook
+
+    def _run(self, notebooks: dict, releases: dict, hide: tuple[Path, ...]) -> None:
+        calls = checks_for(self._job.assignment).CALLS
+        put_inputs = functools.partial(_write_inputs, self._job.assignment)
+        try:
+            for name, submitted in notebooks.items():
+                probe.run(self.folder(name), submitted, releases[name], calls, put_inputs, self._job.settings, hide)
+        except VerificationFailed as error:
+            self._error = error
+        except probe.ProbeNotRun as error:
+            self._error = VerificationFailed(str(error))
+        except Exception as error:  # noqa: BLE001 - a bug of the grader's, reported where the probe's outputs are read
+            self._error = VerificationFailed(f"the probe failed ({type(error).__name__}: {error})")
+
+    def wait(self) -> None:
+        """Return once every probe has finished (they end within ``probe.PROBE_SECONDS`` each)."""
+        self._thread.join()
+
+    def outputs_of(self, notebook: str) -> Path:
+        """The folder of ``notebook``'s probe outputs, once written; ``VerificationFailed`` if a probe could not run."""
+        self.wait()
+        if self._error is not None:
+            raise self._error
+        return self.folder(notebook)
+
+
 def verify(job: Job, notebook: str, submitted: nbformat.NotebookNode, release: nbformat.NotebookNode,
-           hide: tuple[Path, ...]) -> list[Verdict]:
-    """Probe the student's functions in a fresh sandbox, judge every test outside the kernel, and judge a later
+           probes: Probes, hide: tuple[Path, ...]) -> list[Verdict]:
+    """Judge every test outside the kernel, on the notebook's artifacts and its probe's outputs, and judge a later
     step again with the reference version of an earlier function that failed (a mistake is charged once)."""
     work = Path(job.work)
-    checks = checks_for(job.assignment)
-    try:
-        probe.run(work / "probe", submitted, release, checks.CALLS, functools.partial(_write_inputs, job.assignment),
-                  job.settings, hide)
-    except probe.ProbeNotRun as error:
-        raise VerificationFailed(str(error)) from None
-    verdicts = judge(job, work / "scratch" / "artifacts")
-    chosen = rescue.plan(checks.RESCUE, verdicts)
+    probed = probes.outputs_of(notebook)
+    verdicts = judge(job, work / "scratch" / "artifacts", probed)
+    chosen = rescue.plan(checks_for(job.assignment).RESCUE, verdicts)
     if chosen is None or not rescue.student_wrote_more(submitted, release, chosen):
         return verdicts
     try:
         artifacts = rescue.run(job, notebook, submitted, chosen, hide)
     except rescue.RescueNotRun as error:
         raise VerificationFailed(str(error)) from None
-    return rescue.merge(verdicts, judge(job, artifacts), chosen)
+    return rescue.merge(verdicts, judge(job, artifacts, probed), chosen)
 
 
 def apply(verdicts: list[Verdict], db_url: str, job: Job, notebook: str, autograded: Path) -> list[Agreement]:
