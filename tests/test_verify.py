@@ -309,3 +309,26 @@ def test_a_dict_of_histories_is_saved_and_read_by_name(tmp_path, monkeypatch):
     assert found["2 hidden, BN"].val_accuracy == fitted["2 hidden, BN"].history["val_accuracy"][-1]
     with pytest.raises(artifacts.Unusable, match="not a dict of Histories"):
         artifacts.named_histories(artifacts.Folder(tmp_path), "one")
+
+
+@pytest.mark.parametrize("failure", ["sandbox", "verifier", "bug"])
+def test_a_probe_that_cannot_run_is_the_graders_failure_never_missing_outputs(tmp_path, monkeypatch, failure):
+    """Whatever stops the probe thread (its sandbox, the verifier, a bug of the grader's) reaches the worker as
+    ``VerificationFailed`` (not graded, retried), never as a folder without outputs that would fail the student."""
+    from types import SimpleNamespace
+
+    from autograder.verify import probe, verification
+
+    raised = {"sandbox": probe.ProbeNotRun("the sandboxed check process did not start"),
+              "verifier": verification.VerificationFailed("the verifier did not start"),
+              "bug": KeyError("calls")}[failure]
+
+    def run(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(probe, "run", run)
+    job = SimpleNamespace(assignment="a1_noise_mlp", work=str(tmp_path), settings=None)
+    probes = verification.Probes(job, {"noise_mlp": examples.released("a1_noise_mlp")},
+                                 {"noise_mlp": examples.released("a1_noise_mlp")}, ())
+    with pytest.raises(verification.VerificationFailed, match="did not start|the probe failed \\(KeyError"):
+        probes.outputs_of("noise_mlp")
