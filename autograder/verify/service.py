@@ -38,6 +38,7 @@ START_SECONDS = 180
 PING_SECONDS = 20
 JOBS_PER_PROCESS = 200  # then a fresh process: whatever TensorFlow keeps between requests stays bounded
 MAX_MESSAGE_BYTES = 1 << 20
+SOCKET_NAME, LOG_NAME = "socket", "log.txt"  # in the verifier's private folder, side by side
 
 
 class VerifierUnavailable(GraderFailed):
@@ -88,7 +89,7 @@ def _await_listening(address: Address) -> None:
     deadline = time.monotonic() + START_SECONDS
     while not socket_path.exists():
         if not alive(address.pid) or time.monotonic() > deadline:
-            log = socket_path.with_name("log.txt")
+            log = socket_path.with_name(LOG_NAME)
             lines = log.read_text(errors="replace").strip().splitlines()[-1:] if log.is_file() else []
             raise VerifierUnavailable(f"the verifier did not start ({(lines or ['no output'])[0][:200]})")
         time.sleep(0.05)
@@ -143,7 +144,7 @@ class VerifierService:
 
     def _current(self) -> Address:
         assert self._process is not None and self._folder is not None
-        return Address(str(self._folder / "socket"), self._process.pid)
+        return Address(str(self._folder / SOCKET_NAME), self._process.pid)
 
     def _answers(self) -> bool:
         if self._process is None or self._process.poll() is not None:
@@ -161,9 +162,9 @@ class VerifierService:
                "KERAS_HOME": str(self._folder / "keras"), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin",
                "LANG": "C.UTF-8", "PYTHONPATH": str(course.REPO), "NNLAB_GRADER_PID": str(os.getpid()),
                **resources.to_env(self._group)}
-        with open(self._folder / "log.txt", "wb") as log:
+        with open(self._folder / LOG_NAME, "wb") as log:
             self._process = subprocess.Popen([sys.executable, "-m", "autograder.verify.service",
-                                              str(self._folder / "socket")], env=env, cwd=course.REPO,
+                                              str(self._folder / SOCKET_NAME)], env=env, cwd=course.REPO,
                                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self._config, self._served = config, 0
 

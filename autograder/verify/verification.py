@@ -59,7 +59,7 @@ class Probes:
         self._thread = threading.Thread(target=self._run, args=(notebooks, releases, hide), daemon=True)
         self._thread.start()
 
-    def folder(self, notebook: str) -> Path:
+    def _folder(self, notebook: str) -> Path:
         return Path(self._job.work) / "probe" / notebook
 
     def _run(self, notebooks: dict, releases: dict, hide: tuple[Path, ...]) -> None:
@@ -67,7 +67,7 @@ class Probes:
         put_inputs = functools.partial(_write_inputs, self._job.assignment)
         try:
             for name, submitted in notebooks.items():
-                probe.run(self.folder(name), submitted, releases[name], calls, put_inputs, self._job.settings, hide)
+                probe.run(self._folder(name), submitted, releases[name], calls, put_inputs, self._job.settings, hide)
         except VerificationFailed as error:
             self._error = error
         except probe.ProbeNotRun as error:
@@ -84,7 +84,7 @@ class Probes:
         self.wait()
         if self._error is not None:
             raise self._error
-        return self.folder(notebook)
+        return self._folder(notebook)
 
 
 def verify(job: Job, notebook: str, submitted: nbformat.NotebookNode, release: nbformat.NotebookNode,
