@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import course, examples
+from autograder import course, examples, mistakes
 from autograder.store import ResultStore
 
 DOCUMENT = course.REPO / "docs" / "visible-checks.md"
@@ -41,21 +41,21 @@ class Row:
         return bool(self.notebook_passed) and not self.grader_passed and not self.declared
 
 
-def student_of(mutation: examples.Mutation) -> str:
-    """The student id an example mistake is graded under."""
-    return mutation.name.replace("_", "-")
-
-
 def rows(*outs: Path) -> list[Row]:
-    """The rows, from the results of graded classes that hold the example mistakes."""
+    """The rows, from the results of graded classes that hold the example mistakes (as
+    :func:`autograder.mistakes.mistake_sets` puts them in notebooks). A test that fails at grading and that no
+    mistake of its notebook names is a row of each of them."""
     results = {(r.student_id, r.assignment): r for out in outs for r in ResultStore(out).all()}
+    sets = {m.name: s for s in mistakes.mistake_sets() for m in s.mutations}
     found = []
     for mutation in examples.MUTATIONS:
-        result = results.get((student_of(mutation), mutation.assignment))
+        graded = sets[mutation.name]
+        result = results.get((graded.student, mutation.assignment))
         if result is None:
             continue
         for outcome in result.tests:
-            if outcome.test in mutation.fails or (outcome.notebook_passed and not outcome.passed):
+            unexpected = outcome.test not in graded.fails and outcome.notebook_passed and not outcome.passed
+            if outcome.test in mutation.fails or unexpected:
                 found.append(Row(mutation.name, mutation.assignment, outcome.test, outcome.notebook_passed,
                                  outcome.passed, outcome.test in mutation.visible_misses))
     return found

@@ -2,15 +2,17 @@
 
 Masters get full autograded marks, released notebooks zero, every autograded test rejects at least
 one mutated solution and accepts at least one correct answer written unlike the master
-(autograder/examples.py lists both with the tests they must fail or pass).
+(autograder/examples.py lists both with the tests they must fail or pass). The mistakes are graded in
+as few notebooks as keeps each one's verdicts its own (autograder/mistakes.py).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from autograder import agreement, course, examples
+from autograder import agreement, course, examples, mistakes
 from autograder.store import ResultStore
+from autograder.verify.judge import checks_for
 from tests.conftest import SHARED_CLASS_GROUP
 from tests.grading import autograded_notebook_text, cell_outputs, grades, passed_tests
 
@@ -18,15 +20,14 @@ pytestmark = pytest.mark.slow
 
 
 def class_submissions(submissions):
-    """Masters, releases, every mutation and every variant (graded in the session's shared class)."""
+    """Masters, releases, every mistake and every variant (graded in the session's shared class)."""
     for assignment in course.assignments():
         examples.write_submission(submissions, "master", assignment, examples.solved(assignment))
         examples.write_submission(submissions, "blank", assignment,
                                   examples.notebook_path(assignment, solution=False).read_text())
         examples.write_submission(submissions, "first-step-only", assignment, _first_step_only(assignment)[0])
-    for mutation in examples.MUTATIONS:
-        nb = examples.mutate(examples.solved(mutation.assignment), mutation.cell, mutation.source)
-        examples.write_submission(submissions, mutation.name.replace("_", "-"), mutation.assignment, nb)
+    for joined in mistakes.mistake_sets():
+        examples.write_submission(submissions, joined.student, joined.assignment, joined.notebook())
     for variant in examples.VARIANTS:
         examples.write_submission(submissions, variant.name.replace("_", "-"), variant.assignment, variant.notebook())
 
@@ -71,10 +72,27 @@ def test_a_notebook_with_only_its_first_step_scores_that_step_only(graded, assig
 
 @pytest.mark.parametrize("mutation", examples.MUTATIONS, ids=lambda m: m.name)
 def test_mutation_fails_its_tests(graded, mutation):
-    outcome = passed_tests(graded, mutation.name.replace("_", "-"), mutation.assignment)
+    joined = mistakes.set_of(mutation.name)
+    outcome = passed_tests(graded, joined.student, mutation.assignment)
     failed = {test for test, passed in outcome.items() if not passed}
-    # exactly these: a mistake costs its own step's points, never a later step's too (a mistake is charged once)
-    assert failed == set(mutation.fails), f"{mutation.name} should fail {mutation.fails} only: {outcome}"
+    # exactly these: a mistake costs its own step's points, never a later step's too (a mistake is charged once);
+    # the other mistakes of its notebook fail other tests, none of which is judged with or again for these
+    assert set(mutation.fails) <= failed == joined.fails, f"{joined.student} should fail {sorted(joined.fails)} only: {outcome}"
+
+
+def test_mistakes_share_a_notebook_only_when_their_tests_are_unrelated():
+    """Every mistake is graded once; two in one notebook change different cells and fail tests that no rescue links."""
+    sets = mistakes.mistake_sets()
+    assert sorted(m.name for s in sets for m in s.mutations) == sorted(m.name for m in examples.MUTATIONS)
+    assert len(sets) < len(examples.MUTATIONS)
+    for joined in sets:
+        rescue = checks_for(joined.assignment).RESCUE
+        for i, a in enumerate(joined.mutations):
+            for b in joined.mutations[i + 1:]:
+                assert a.cell != b.cell
+                for x in a.fails:
+                    assert all(x != y and x not in rescue.get(y, {}) and y not in rescue.get(x, {}) for y in b.fails)
+    assert mistakes.set_of("wrong_width").student == "wrong-width"  # the tests' small classes grade it alone
 
 
 def test_a_check_mark_in_the_notebook_means_the_grader_agrees(graded):
@@ -97,14 +115,15 @@ def test_the_visible_checks_page_is_current(graded):
 def test_a_notebook_that_ignores_the_budget_trains_within_the_graders(graded):
     """``epochs=20`` written by hand: under the grader each fit stops at the budget's epochs and says so; the step
     that ignored the budget loses its points, the later steps are judged with the reference compile_and_fit."""
-    text = autograded_notebook_text(graded, "ignores-budget-epochs", "a1_noise_mlp")
+    text = autograded_notebook_text(graded, mistakes.set_of("ignores_budget_epochs").student, "a1_noise_mlp")
     assert "The grader trains for at most 3 epochs (its 'smoke' budget); this fit asked for 20." in text
 
 
 def test_a_mistake_in_an_early_step_is_charged_once(graded):
-    outcome = passed_tests(graded, "build-mlp-raises", "a2_depth_bn_dropout")
-    assert outcome == {"test_build_mlp": False, "test_trained": True, "test_results": True, "test_weight_spread": True}
-    outputs = cell_outputs(graded, "build-mlp-raises", "a2_depth_bn_dropout", "test_results")
+    student = mistakes.set_of("build_mlp_raises").student
+    outcome = passed_tests(graded, student, "a2_depth_bn_dropout")
+    assert outcome["test_build_mlp"] is False and outcome["test_trained"] and outcome["test_results"], outcome
+    outputs = cell_outputs(graded, student, "a2_depth_bn_dropout", "test_results")
     told = "".join("".join(o.get("text", "")) for o in outputs)  # stored as one string or a list of lines
     assert "judged with the reference version of build-mlp" in told
 
