@@ -44,6 +44,27 @@ def require(db_url: str) -> str:
     return db_url
 
 
+def commit_without_fsync(path: Path) -> None:
+    """In this process, the SQLite gradebook at ``path`` commits without waiting for the disk (``synchronous=OFF``).
+
+    For a job's private copy only (the worker's): a commit then costs microseconds instead of a disk flush (about
+    25 ms each, 40 or more per notebook). A process that dies loses nothing the grader keeps: a failed attempt starts
+    again from the template, and the class gradebook, which the pipeline writes, keeps SQLite's durable default.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    target = path.resolve()
+
+    def _skip_fsync(connection, _record) -> None:
+        if isinstance(connection, sqlite3.Connection):
+            files = [Path(row[2]).resolve() for row in connection.execute("PRAGMA database_list") if row[2]]
+            if target in files:
+                connection.execute("PRAGMA synchronous=OFF")
+
+    event.listen(Engine, "connect", _skip_fsync)
+
+
 def prepare_template(work: Path, assignments: list[str]) -> Path:
     """A gradebook with every assignment generated, copied into each job.
 

@@ -157,6 +157,9 @@ def serve() -> None:
     """Answer requests on stdin until it closes: fork a worker, tell its pid, wait for it, tell its exit code."""
     import autograder.worker  # noqa: F401 - what every forked worker needs, loaded once
     import nbgrader.apps  # noqa: F401
+    from autograder import nbgrader_warmup
+
+    nbgrader_warmup.warm_up()
 
     requests, answers = sys.stdin.buffer, sys.stdout.fileno()
     for line in requests:

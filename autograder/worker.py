@@ -363,6 +363,7 @@ def grade(job: Job) -> Result:
     root.mkdir(parents=True)
     db_path = root / "gradebook.db"
     shutil.copy(job.template_db, db_path)
+    gradebook.commit_without_fsync(db_path)
     releases = course.released_notebooks(job.assignment)
     notebooks, problems = _read_notebooks(Path(job.folder), list(releases))
     result = job.empty_result(*problems)
